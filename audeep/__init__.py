@@ -1,0 +1,40 @@
+"""audeep: unsupervised representation learning from audio with recurrent autoencoders.
+
+A re-implementation of auDeep (Freitag et al., JMLR 2018) on TensorFlow 2 / Keras 3.
+The public API is re-exported here; heavy modules (TensorFlow) are imported only when
+one of their names is first used, so ``import audeep`` stays fast.
+"""
+
+from importlib import import_module
+
+__version__ = "1.0.0"
+
+# public name -> module that defines it (imported on first use)
+_EXPORTS = {
+    "AudeepError": "audeep.errors",
+    "ParameterError": "audeep.errors",
+    "DataSetError": "audeep.errors",
+    "AudioError": "audeep.errors",
+    "ModelError": "audeep.errors",
+    "DataSet": "audeep.dataset",
+    "DataSetWriter": "audeep.dataset",
+    "Partition": "audeep.dataset",
+    "Split": "audeep.dataset",
+    "Violation": "audeep.dataset",
+}
+
+
+def __getattr__(name):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'audeep' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_EXPORTS))
+
+
+__all__ = ["__version__"] + sorted(_EXPORTS)

@@ -1,0 +1,92 @@
+"""The cliff application behind the ``audeep`` executable.
+
+Commands are registered as entry points in the ``audeep.commands`` namespace
+(``setup.py``); multi-word names such as ``t-rae train`` use an underscore in the
+entry point name.  Errors derived from :class:`audeep.errors.AudeepError` are printed
+as one line and give a non-zero exit status; ``--debug`` shows tracebacks.
+"""
+
+import logging
+import os
+import sys
+
+from cliff.app import App
+from cliff.commandmanager import CommandManager
+
+from audeep import __version__
+from audeep.errors import AudeepError
+
+_DESCRIPTION = (
+    "audeep: unsupervised representation learning from audio with recurrent "
+    "sequence-to-sequence autoencoders (a re-implementation of auDeep)."
+)
+
+# third-party loggers that talk too much at INFO level
+_NOISY_LOGGERS = ("matplotlib", "numba", "h5py", "tensorflow", "absl", "stevedore", "PIL", "urllib3")
+
+
+class _OneLineErrors(logging.Filter):
+    """Turn the exception that cliff logs for a failed command into one readable line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        err = record.msg
+        if isinstance(err, BaseException) and record.exc_info is None:
+            if isinstance(err, AudeepError):
+                record.msg = f"error: {err}"
+            else:
+                record.msg = (f"error: unexpected {type(err).__name__}: {err} "
+                              "(run with --debug for the traceback)")
+            record.args = ()
+        return True
+
+
+class AudeepApp(App):
+    """The audeep command-line application."""
+
+    NAME = "audeep"
+    LOG = logging.getLogger(NAME)
+    _handlers: list = []
+
+    def __init__(self, **streams):
+        super().__init__(
+            description=_DESCRIPTION,
+            version=__version__,
+            command_manager=CommandManager("audeep.commands"),
+            deferred_help=True,
+            **streams,
+        )
+        self.LOG.addFilter(_OneLineErrors())
+
+    def configure_logging(self) -> None:
+        verbose = self.options.verbose_level
+        # TensorFlow reads these when it is first imported (only by the commands that need it)
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0" if verbose >= 2 else "3")
+        root = logging.getLogger("")
+        before = set(root.handlers)
+        for handler in AudeepApp._handlers:  # an earlier run in this process (tests, interactive)
+            root.removeHandler(handler)
+        super().configure_logging()
+        AudeepApp._handlers = [h for h in root.handlers if h not in before]
+        level = logging.DEBUG if verbose >= 3 else logging.WARNING
+        for name in _NOISY_LOGGERS:
+            logging.getLogger(name).setLevel(level)
+
+
+def main(argv=None) -> int:
+    """Run the ``audeep`` command line.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments; default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        Exit status.
+    """
+    return AudeepApp().run(sys.argv[1:] if argv is None else list(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
