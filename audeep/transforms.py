@@ -47,7 +47,7 @@ def upsample_indices(*, labels, groups=None) -> np.ndarray:
     if groups is None:
         groups = np.arange(labels.size)
     _, group_ids = np.unique(np.asarray(groups, dtype=object).astype(str), return_inverse=True)
-    classes, first = np.unique(labels, return_index=True)
+    classes = np.unique(labels)
     counts = {c: np.unique(group_ids[labels == c]).size for c in classes}
     if not counts:
         return np.zeros(0, np.int64)
