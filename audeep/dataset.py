@@ -55,6 +55,7 @@ __all__ = [
     "MISSING",
     "INSTANCE_DIM",
     "FOLD_DIM",
+    "provenance_attrs",
 ]
 
 INSTANCE_DIM = "instance"
@@ -492,14 +493,7 @@ class DataSet:
 
     def set_provenance(self, *, command: str, parameters: "Mapping[str, object] | None" = None) -> "DataSet":
         """Record how the data set was made (audeep version, command, parameters, time)."""
-        from audeep import __version__
-
-        self.data.attrs.update(
-            audeep_version=__version__,
-            command=command,
-            parameters=json.dumps(dict(parameters or {}), default=str, sort_keys=True),
-            created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        )
+        self.data.attrs.update(provenance_attrs(command=command, parameters=parameters))
         return self
 
     # ------------------------------------------------------------------ features
@@ -730,6 +724,18 @@ class DataSet:
         dims = ", ".join(f"{d}={s}" for d, s in zip(self.feature_dims, self.feature_shape))
         return (f"<DataSet {self.num_instances} instances, features [{dims}], "
                 f"{self.num_folds} folds, {len(self.class_names)} classes>")
+
+
+def provenance_attrs(*, command: str, parameters: "Mapping[str, object] | None" = None) -> dict:
+    """Provenance attributes (audeep version, command, JSON parameters, UTC creation time)."""
+    from audeep import __version__
+
+    return dict(
+        audeep_version=__version__,
+        command=command,
+        parameters=json.dumps(dict(parameters or {}), default=str, sort_keys=True),
+        created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    )
 
 
 def default_feature_dims(ndim: int) -> tuple:
