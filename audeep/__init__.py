@@ -21,6 +21,23 @@ _EXPORTS = {
     "Partition": "audeep.dataset",
     "Split": "audeep.dataset",
     "Violation": "audeep.dataset",
+    "export": "audeep.export",
+    "import_dataset": "audeep.export",
+    "ExportFormat": "audeep.export",
+    "add_cv_setup": "audeep.transforms",
+    "remove_cv_setup": "audeep.transforms",
+    "add_partitioning": "audeep.transforms",
+    "remove_partitioning": "audeep.transforms",
+    "fuse": "audeep.transforms",
+    "fuse_chunks": "audeep.transforms",
+    "upsample": "audeep.transforms",
+    "tsne_embedding": "audeep.transforms",
+    "plot_tsne": "audeep.plotting",
+    "evaluate": "audeep.evaluation",
+    "predict": "audeep.evaluation",
+    "MLPClassifier": "audeep.evaluation",
+    "LinearSVM": "audeep.evaluation",
+    "EvaluationResults": "audeep.evaluation",
 }
 
 
