@@ -1,0 +1,275 @@
+"""Audio input: decoding, channel fusion, resampling and fixed length.
+
+Decoding uses soundfile (WAV, FLAC, OGG/Vorbis, and MP3 with libsndfile >= 1.1);
+other formats fall back to librosa's decoder (audioread / ffmpeg) when available.
+Signals are always float arrays of shape ``[samples, channels]`` until channel
+fusion makes them mono ``[samples]``.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from audeep.errors import AudioError, ParameterError
+
+__all__ = [
+    "AUDIO_EXTENSIONS",
+    "ChannelMode",
+    "AudioInfo",
+    "audio_info",
+    "read_audio",
+    "fuse_channels",
+    "resample",
+    "resampled_length",
+    "fix_length",
+    "load_signal",
+]
+
+#: File extensions treated as audio by the parsers (lower case, with the dot).
+AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".mp3", ".aiff", ".aif", ".au", ".m4a", ".opus")
+
+
+class ChannelMode(enum.Enum):
+    """How several channels become one: their mean, left, right, or left minus right."""
+
+    MEAN = "mean"
+    LEFT = "left"
+    RIGHT = "right"
+    DIFF = "diff"
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """Header information of an audio file.
+
+    Attributes
+    ----------
+    frames : int
+        Samples per channel.
+    sample_rate : int
+    channels : int
+    """
+
+    frames: int
+    sample_rate: int
+    channels: int
+
+    @property
+    def duration(self) -> float:
+        """Length in seconds."""
+        return self.frames / self.sample_rate if self.sample_rate else 0.0
+
+
+def _fallback_decode(path: Path):
+    """Decode with librosa's fallback decoder (audioread); returns ([samples, channels], sr)."""
+    import warnings
+
+    import librosa
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data, sr = librosa.load(os.fspath(path), sr=None, mono=False)
+    data = np.asarray(data, dtype=np.float32)
+    data = data[:, None] if data.ndim == 1 else data.T
+    return data, int(sr)
+
+
+def _check_file(path: Path) -> None:
+    if not path.is_file():
+        raise AudioError(f"{path}: no such audio file")
+    if path.stat().st_size == 0:
+        raise AudioError(f"{path}: the file is empty (0 bytes), expected audio")
+
+
+def audio_info(path: "str | os.PathLike") -> AudioInfo:
+    """Read an audio file's header: frame count, sample rate, channel count.
+
+    Raises
+    ------
+    AudioError
+        If the file is missing, empty, not audio, or has no samples.
+    """
+    import soundfile
+
+    path = Path(path)
+    _check_file(path)
+    try:
+        info = soundfile.info(os.fspath(path))
+        result = AudioInfo(int(info.frames), int(info.samplerate), int(info.channels))
+    except Exception as first:  # libsndfile cannot read it: try the fallback decoder
+        try:
+            data, sr = _fallback_decode(path)
+        except Exception:
+            raise AudioError(f"{path}: not a readable audio file ({_reason(first)})") from first
+        result = AudioInfo(data.shape[0], sr, data.shape[1])
+    if result.frames <= 0:
+        raise AudioError(f"{path}: the audio file contains no samples")
+    return result
+
+
+def read_audio(path: "str | os.PathLike") -> tuple:
+    """Decode an audio file to float32 ``[samples, channels]``.
+
+    Parameters
+    ----------
+    path : path-like
+
+    Returns
+    -------
+    (ndarray of shape (samples, channels), int)
+        The signal in [-1, 1] and its sample rate.
+
+    Raises
+    ------
+    AudioError
+        If the file cannot be decoded or has no samples (names the file).
+    """
+    import soundfile
+
+    path = Path(path)
+    _check_file(path)
+    try:
+        data, sr = soundfile.read(os.fspath(path), dtype="float32", always_2d=True)
+    except Exception as first:
+        try:
+            data, sr = _fallback_decode(path)
+        except Exception:
+            raise AudioError(f"{path}: cannot decode audio ({_reason(first)})") from first
+    if data.shape[0] == 0:
+        raise AudioError(f"{path}: the audio file contains no samples")
+    if not np.isfinite(data).all():
+        raise AudioError(f"{path}: the decoded audio contains NaN or infinite samples")
+    return data, int(sr)
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[-1] if text else type(exc).__name__
+
+
+def fuse_channels(data: np.ndarray, mode: "ChannelMode | str" = ChannelMode.MEAN, *,
+                  name: str = "the file") -> np.ndarray:
+    """Make a ``[samples, channels]`` signal mono.
+
+    Parameters
+    ----------
+    data : ndarray, shape (samples, channels) or (samples,)
+    mode : ChannelMode or str
+        MEAN (all channels), LEFT (channel 0), RIGHT (channel 1), DIFF (left - right).
+        One channel is returned as is; more than two channels allow only MEAN.
+    name : str
+        Names the file in errors.
+
+    Returns
+    -------
+    ndarray, shape (samples,)
+
+    Raises
+    ------
+    AudioError
+        LEFT/RIGHT/DIFF on a file with more than two channels.  A mono file is
+        returned unchanged whatever the mode.
+    """
+    if isinstance(mode, str):
+        try:
+            mode = ChannelMode[mode.strip().upper()]
+        except KeyError:
+            raise ParameterError(f"channel mode {mode!r}: expected one of "
+                                 + ", ".join(m.name for m in ChannelMode)) from None
+    data = np.asarray(data)
+    if data.ndim == 1:
+        return data
+    channels = data.shape[1]
+    if channels == 1:
+        return data[:, 0]
+    if mode is ChannelMode.MEAN:
+        return data.mean(axis=1)
+    if channels > 2:
+        raise AudioError(f"{name}: {channels} channels; --channels {mode.name} needs 1 or 2 channels "
+                         "(use MEAN to average them)")
+    if mode is ChannelMode.LEFT:
+        return data[:, 0]
+    if mode is ChannelMode.RIGHT:
+        return data[:, 1]
+    return data[:, 0] - data[:, 1]
+
+
+def resampled_length(num_samples: int, orig_rate: int, target_rate: int) -> int:
+    """Length of a signal of ``num_samples`` after :func:`resample`."""
+    if orig_rate == target_rate:
+        return int(num_samples)
+    g = math.gcd(int(orig_rate), int(target_rate))
+    up, down = target_rate // g, orig_rate // g
+    return int(math.ceil(num_samples * up / down))
+
+
+def resample(signal: np.ndarray, orig_rate: int, target_rate: int) -> np.ndarray:
+    """Polyphase resampling (``scipy.signal.resample_poly``) along axis 0."""
+    if orig_rate == target_rate:
+        return signal
+    from scipy.signal import resample_poly
+
+    g = math.gcd(int(orig_rate), int(target_rate))
+    return resample_poly(signal, target_rate // g, orig_rate // g, axis=0)
+
+
+def fix_length(signal: np.ndarray, num_samples: int, *, center: bool = False) -> np.ndarray:
+    """Cut or zero-pad along axis 0 to exactly ``num_samples``.
+
+    By default the end is cut or padded.  With ``center``, a longer signal is cut from
+    offset ``(N - L) // 2``, a shorter one gets ``(L - N) // 2`` zeros before and the
+    rest after.
+
+    Parameters
+    ----------
+    signal : ndarray, shape (samples, ...)
+    num_samples : int
+
+    Returns
+    -------
+    ndarray, shape (num_samples, ...)
+    """
+    n = signal.shape[0]
+    if n >= num_samples:
+        start = (n - num_samples) // 2 if center else 0
+        return signal[start: start + num_samples]
+    before = (num_samples - n) // 2 if center else 0
+    widths = [(before, num_samples - n - before)] + [(0, 0)] * (signal.ndim - 1)
+    return np.pad(signal, widths)
+
+
+def load_signal(path: "str | os.PathLike", *, channels: "ChannelMode | str" = ChannelMode.MEAN,
+                resample_rate: "int | None" = None, fixed_length: "float | None" = None,
+                center_fixed: bool = False) -> tuple:
+    """Decode a file and apply resampling, fixed length and channel fusion.
+
+    Parameters
+    ----------
+    path : path-like
+    channels : ChannelMode or str
+    resample_rate : int, optional
+        Target sample rate in Hz.
+    fixed_length : float, optional
+        Seconds to cut or zero-pad to (``int(sr * fixed_length)`` samples).
+    center_fixed : bool
+        Cut/pad symmetrically instead of at the end.
+
+    Returns
+    -------
+    (ndarray of shape (samples,), int)
+        Mono float signal and its sample rate.
+    """
+    data, sr = read_audio(path)
+    mono = fuse_channels(data, channels, name=str(path))
+    if resample_rate and resample_rate != sr:
+        mono = resample(mono.astype(np.float64), sr, int(resample_rate))
+        sr = int(resample_rate)
+    if fixed_length is not None:
+        mono = fix_length(mono, int(sr * fixed_length), center=center_fixed)
+    return mono, sr

@@ -1,0 +1,318 @@
+"""Spectrogram numerics of auDeep, as pure numpy functions (DESIGN.md section 3).
+
+The chain, per file (or chunk):
+
+1. :func:`pre_emphasis` ``y[n] = x[n] - 0.95 x[n-1]``;
+2. :func:`power_spectrogram`: frames of ``int(sr*width)`` samples every
+   ``int(sr*width) - int(sr*overlap)`` samples (no padding), per-frame mean removal,
+   periodic Hann window, ``|rfft|**2 / frame length``;
+3. optionally :func:`mel_filterbank` (HTK mel scale, unnormalised triangles, peak 1);
+4. :func:`power_to_db` relative to the maximum (0 dB), then :func:`clip_db`;
+5. chunking (:func:`split_chunks`);
+6. :func:`scale_unit` per spectrogram/chunk: subtract the mean, min-max into [-1, 1].
+
+All arrays are time-major: ``[frames, bins]``.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+import numpy as np
+
+from audeep.errors import AudioError, ParameterError
+
+__all__ = [
+    "PRE_EMPHASIS",
+    "frame_sizes",
+    "num_frames",
+    "pre_emphasis",
+    "periodic_hann",
+    "power_spectrogram",
+    "hz_to_mel",
+    "mel_to_hz",
+    "mel_filterbank",
+    "power_to_db",
+    "clip_db",
+    "split_chunks",
+    "scale_unit",
+    "db_spectrogram",
+]
+
+log = logging.getLogger(__name__)
+
+#: Pre-emphasis coefficient of the original (always applied, no option).
+PRE_EMPHASIS = 0.95
+
+
+def frame_sizes(*, sample_rate: int, window_width: float, window_overlap: float) -> tuple:
+    """Frame length, overlap and step in samples.
+
+    Parameters
+    ----------
+    sample_rate : int
+        Samples per second.
+    window_width, window_overlap : float
+        Seconds.
+
+    Returns
+    -------
+    (int, int, int)
+        ``(nperseg, noverlap, step)`` with ``nperseg = int(sr*width)``,
+        ``noverlap = int(sr*overlap)`` and ``step = nperseg - noverlap``.
+
+    Raises
+    ------
+    ParameterError
+        If the window is empty or the overlap is not smaller than the window.
+    """
+    nperseg = int(sample_rate * window_width)
+    noverlap = int(sample_rate * window_overlap)
+    if nperseg < 1:
+        raise ParameterError(f"window width {window_width} s is less than one sample at {sample_rate} Hz")
+    if noverlap < 0 or noverlap >= nperseg:
+        raise ParameterError(
+            f"window overlap {window_overlap} s ({noverlap} samples) must be in [0, window width "
+            f"{window_width} s = {nperseg} samples)")
+    return nperseg, noverlap, nperseg - noverlap
+
+
+def num_frames(num_samples: int, *, nperseg: int, noverlap: int) -> int:
+    """Number of whole frames in ``num_samples`` samples: ``(N - noverlap) // step``, 0 if N < nperseg."""
+    if num_samples < nperseg:
+        return 0
+    return (num_samples - noverlap) // (nperseg - noverlap)
+
+
+def pre_emphasis(signal: np.ndarray, coefficient: float = PRE_EMPHASIS) -> np.ndarray:
+    """Pre-emphasis filter ``y[0] = x[0]``, ``y[n] = x[n] - c x[n-1]``.
+
+    Parameters
+    ----------
+    signal : ndarray, shape (samples,)
+
+    Returns
+    -------
+    ndarray, shape (samples,), float64
+    """
+    x = np.asarray(signal, dtype=np.float64)
+    out = np.empty_like(x)
+    if x.size:
+        out[0] = x[0]
+        np.subtract(x[1:], coefficient * x[:-1], out=out[1:])
+    return out
+
+
+@lru_cache(maxsize=16)
+def periodic_hann(length: int) -> np.ndarray:
+    """Periodic Hann window ``0.5 - 0.5 cos(2 pi n / length)``, shape (length,), read-only."""
+    window = 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(length) / length)
+    window.setflags(write=False)
+    return window
+
+
+def power_spectrogram(signal: np.ndarray, *, nperseg: int, noverlap: int) -> np.ndarray:
+    """Power spectrogram of a mono signal, time-major.
+
+    Each frame has its mean removed, is multiplied by a periodic Hann window and
+    transformed with a real FFT of the frame length; power = ``|X|**2 / nperseg``.
+
+    Parameters
+    ----------
+    signal : ndarray, shape (samples,)
+    nperseg, noverlap : int
+        Frame length and overlap in samples.
+
+    Returns
+    -------
+    ndarray, shape (frames, nperseg // 2 + 1), float64
+        ``frames = (samples - noverlap) // step`` (0 rows if the signal is shorter
+        than one frame).
+    """
+    x = np.asarray(signal, dtype=np.float64)
+    step = nperseg - noverlap
+    count = num_frames(x.size, nperseg=nperseg, noverlap=noverlap)
+    if count == 0:
+        return np.zeros((0, nperseg // 2 + 1))
+    frames = np.lib.stride_tricks.as_strided(
+        x, shape=(count, nperseg), strides=(x.strides[0] * step, x.strides[0]), writeable=False)
+    frames = frames - frames.mean(axis=1, keepdims=True)
+    frames *= periodic_hann(nperseg)
+    spectrum = np.fft.rfft(frames, n=nperseg, axis=1)
+    power = spectrum.real ** 2 + spectrum.imag ** 2
+    power /= nperseg
+    return power
+
+
+def hz_to_mel(hz):
+    """HTK mel scale ``2595 log10(1 + f / 700)``."""
+    return 2595.0 * np.log10(1.0 + np.asarray(hz, dtype=np.float64) / 700.0)
+
+
+def mel_to_hz(mel):
+    """Inverse of :func:`hz_to_mel`."""
+    return 700.0 * (10.0 ** (np.asarray(mel, dtype=np.float64) / 2595.0) - 1.0)
+
+
+@lru_cache(maxsize=16)
+def mel_filterbank(*, num_bands: int, n_fft: int, sample_rate: int) -> np.ndarray:
+    """HTK mel filter bank with unnormalised triangles (peak 1), as in the original.
+
+    ``num_bands + 2`` points are spaced evenly on the mel scale from 0 Hz to
+    ``sample_rate / 2``; point ``i`` falls on FFT bin ``floor((n_fft + 1) * hz_i / sr)``.
+    Band ``m`` rises linearly from bin ``b[m]`` (weight 0) to ``b[m+1]`` (weight 1) and
+    falls to bin ``b[m+2]`` (exclusive).
+
+    Parameters
+    ----------
+    num_bands : int
+    n_fft : int
+        FFT length (the frame length).
+    sample_rate : int
+
+    Returns
+    -------
+    ndarray, shape (n_fft // 2 + 1, num_bands), float64, read-only
+        Multiply a power spectrogram ``[frames, bins]`` by it to get ``[frames, bands]``.
+    """
+    if num_bands < 1:
+        raise ParameterError(f"--mel-spectrum {num_bands}: expected a positive number of bands")
+    mels = np.linspace(0.0, hz_to_mel(sample_rate / 2.0), num_bands + 2)
+    bins = np.floor((n_fft + 1) * mel_to_hz(mels) / sample_rate)
+    left, centre, right = bins[:-2], bins[1:-1], bins[2:]
+    k = np.arange(n_fft // 2 + 1, dtype=np.float64)[:, None]
+    rising = (k - left) / np.where(centre > left, centre - left, 1.0)
+    falling = (right - k) / np.where(right > centre, right - centre, 1.0)
+    bank = np.where((k >= left) & (k < centre), rising, 0.0) + np.where((k >= centre) & (k < right), falling, 0.0)
+    empty = np.flatnonzero(~bank.any(axis=0))
+    if empty.size:
+        log.warning("%d of %d mel bands are empty (bands %s): too many bands for an FFT of %d points",
+                    empty.size, num_bands, ", ".join(str(b) for b in empty[:10]), n_fft)
+    bank.setflags(write=False)
+    return bank
+
+
+def power_to_db(power: np.ndarray, *, name: str = "the clip") -> np.ndarray:
+    """Decibels relative to the maximum: ``10 log10(S / max S)`` (maximum = 0 dB).
+
+    Values at or below the smallest positive value are replaced by it first.  A
+    spectrogram without any positive value (an all-silent clip) becomes all 0 dB, with
+    a warning naming ``name``; it then scales to a constant 0.
+
+    Parameters
+    ----------
+    power : ndarray, shape (frames, bins)
+    name : str
+        Used in the warning.
+
+    Returns
+    -------
+    ndarray, shape (frames, bins), float64
+    """
+    power = np.asarray(power, dtype=np.float64)
+    positive = power[power > 0]
+    if positive.size == 0:
+        log.warning("%s is silent (no positive spectral power): its spectrogram is constant", name)
+        return np.zeros_like(power)
+    floor = positive.min()
+    return 10.0 * np.log10(np.maximum(power, floor) / positive.max())
+
+
+def clip_db(db: np.ndarray, *, below: "float | None" = None, above: "float | None" = None) -> np.ndarray:
+    """Clip a dB spectrogram: values below ``below`` become ``below``, above ``above`` become ``above``."""
+    if below is not None:
+        db = np.maximum(db, below)
+    if above is not None:
+        db = np.minimum(db, above)
+    return db
+
+
+def split_chunks(spectrogram: np.ndarray, *, frames_per_chunk: int, chunk_count: int,
+                 name: str = "the clip") -> np.ndarray:
+    """Split a spectrogram into ``chunk_count`` consecutive chunks of ``frames_per_chunk`` frames.
+
+    Surplus frames and chunks are dropped.
+
+    Parameters
+    ----------
+    spectrogram : ndarray, shape (frames, bins)
+
+    Returns
+    -------
+    ndarray, shape (chunk_count, frames_per_chunk, bins)
+
+    Raises
+    ------
+    AudioError
+        If the spectrogram has fewer than ``chunk_count`` whole chunks (names ``name``).
+    """
+    available = spectrogram.shape[0] // frames_per_chunk if frames_per_chunk > 0 else 0
+    if frames_per_chunk < 1 or available < chunk_count:
+        raise AudioError(f"{name}: {spectrogram.shape[0]} frames give {available} chunks of "
+                         f"{frames_per_chunk} frames, expected at least {chunk_count}")
+    used = spectrogram[: chunk_count * frames_per_chunk]
+    return used.reshape(chunk_count, frames_per_chunk, spectrogram.shape[1])
+
+
+def scale_unit(spectrogram: np.ndarray) -> np.ndarray:
+    """Subtract the mean, then scale min-max into [-1, 1]; a constant input becomes 0.
+
+    Parameters
+    ----------
+    spectrogram : ndarray, shape (..., frames, bins)
+        Scaled independently over the last two axes (one spectrogram or chunk each).
+
+    Returns
+    -------
+    ndarray, same shape, float64
+    """
+    x = np.asarray(spectrogram, dtype=np.float64)
+    axes = (-2, -1)
+    x = x - x.mean(axis=axes, keepdims=True)
+    lo = x.min(axis=axes, keepdims=True) if x.size else x
+    hi = x.max(axis=axes, keepdims=True) if x.size else x
+    span = hi - lo
+    safe = np.where(span > 0, span, 1.0)
+    return np.where(span > 0, 2.0 * (x - lo) / safe - 1.0, 0.0)
+
+
+def db_spectrogram(signal: np.ndarray, *, sample_rate: int, window_width: float = 0.04,
+                   window_overlap: float = 0.02, mel_bands: "int | None" = None,
+                   clip_below: "float | None" = None, clip_above: "float | None" = None,
+                   name: str = "the clip") -> np.ndarray:
+    """Pre-emphasis, power spectrogram, optional mel bank, dB and clipping of a mono signal.
+
+    Parameters
+    ----------
+    signal : ndarray, shape (samples,)
+    sample_rate : int
+    window_width, window_overlap : float
+        Seconds (default 0.04 and 0.02).
+    mel_bands : int, optional
+        Number of mel bands; default a linear power spectrogram.
+    clip_below, clip_above : float, optional
+        dB limits (relative to the maximum, 0 dB).
+    name : str
+        Names the clip in errors and warnings.
+
+    Returns
+    -------
+    ndarray, shape (frames, bins), float64
+        ``bins = mel_bands`` or ``nperseg // 2 + 1``.
+
+    Raises
+    ------
+    AudioError
+        If the signal is shorter than one window.
+    """
+    nperseg, noverlap, _ = frame_sizes(sample_rate=sample_rate, window_width=window_width,
+                                       window_overlap=window_overlap)
+    samples = np.asarray(signal).shape[0]
+    if samples < nperseg:
+        raise AudioError(f"{name}: {samples} samples ({samples / sample_rate:.3f} s) are shorter than "
+                         f"one window of {nperseg} samples ({window_width} s)")
+    power = power_spectrogram(pre_emphasis(signal), nperseg=nperseg, noverlap=noverlap)
+    if mel_bands:
+        power = power @ mel_filterbank(num_bands=int(mel_bands), n_fft=nperseg, sample_rate=int(sample_rate))
+    return clip_db(power_to_db(power, name=name), below=clip_below, above=clip_above)
