@@ -105,7 +105,10 @@ def _grouped_splits(dataset: DataSet, *, num_splits: int, seed: int, what: str) 
     labels = dataset.labels_numeric
     if labels is not None and (labels != MISSING).any():
         splitter = StratifiedGroupKFold(n_splits=num_splits, shuffle=True, random_state=seed)
-        parts = [valid for _, valid in splitter.split(np.zeros(labels.size), labels, groups)]
+        try:
+            parts = [valid for _, valid in splitter.split(np.zeros(labels.size), labels, groups)]
+        except ValueError as exc:  # every class has fewer files than splits
+            raise DataSetError(f"cannot make {num_splits} stratified {what}: {exc}") from exc
     else:
         splitter = KFold(n_splits=num_splits, shuffle=True, random_state=seed)
         parts = [np.flatnonzero(np.isin(groups, valid_groups))

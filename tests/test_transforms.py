@@ -58,6 +58,9 @@ def test_add_cv_setup_errors():
         transforms.add_cv_setup(ds, num_folds=4)
     with pytest.raises(ParameterError, match="at least 2"):
         transforms.add_cv_setup(ds, num_folds=1)
+    six = make_dataset(num_files=6, num_chunks=1, classes=("a", "b"))  # 3 files per class
+    with pytest.raises(DataSetError, match="cannot make 4 stratified folds"):
+        transforms.add_cv_setup(six, num_folds=4)
 
 
 def test_remove_cv_setup_and_partitioning():
