@@ -80,6 +80,14 @@ def _fallback_decode(path: Path):
     return data, int(sr)
 
 
+def _native(path: Path) -> bool:
+    """Whether libsndfile handles this extension itself (then its verdict is final: no fallback)."""
+    import soundfile
+
+    ext = path.suffix.lower().lstrip(".")
+    return ext.upper() in soundfile.available_formats() or ext in ("wav", "flac", "ogg", "oga", "aif", "aiff")
+
+
 def _check_file(path: Path) -> None:
     if not path.is_file():
         raise AudioError(f"{path}: no such audio file")
@@ -103,6 +111,8 @@ def audio_info(path: "str | os.PathLike") -> AudioInfo:
         info = soundfile.info(os.fspath(path))
         result = AudioInfo(int(info.frames), int(info.samplerate), int(info.channels))
     except Exception as first:  # libsndfile cannot read it: try the fallback decoder
+        if _native(path):
+            raise AudioError(f"{path}: not a readable audio file ({_reason(first)})") from first
         try:
             data, sr = _fallback_decode(path)
         except Exception:
@@ -137,6 +147,8 @@ def read_audio(path: "str | os.PathLike") -> tuple:
     try:
         data, sr = soundfile.read(os.fspath(path), dtype="float32", always_2d=True)
     except Exception as first:
+        if _native(path):
+            raise AudioError(f"{path}: cannot decode audio ({_reason(first)})") from first
         try:
             data, sr = _fallback_decode(path)
         except Exception:

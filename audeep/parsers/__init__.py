@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import sys
 from pathlib import Path
 
 from audeep.errors import ParameterError
@@ -56,13 +57,16 @@ def load_parser_class(spec: str) -> type:
         path = Path(file)
         if not path.is_file():
             raise ParameterError(f"--parser {spec}: no such file {path}")
-        module_name = f"audeep_custom_parser_{abs(hash(os.fspath(path.resolve())))}"
-        try:
-            module_spec = importlib.util.spec_from_file_location(module_name, path)
-            module = importlib.util.module_from_spec(module_spec)
-            module_spec.loader.exec_module(module)
-        except Exception as exc:
-            raise ParameterError(f"--parser {spec}: cannot load {path}: {type(exc).__name__}: {exc}") from exc
+        module_name = f"audeep_custom_parser_{abs(hash((os.fspath(path.resolve()), path.stat().st_mtime_ns)))}"
+        module = sys.modules.get(module_name)
+        if module is None:
+            try:
+                module_spec = importlib.util.spec_from_file_location(module_name, path)
+                module = importlib.util.module_from_spec(module_spec)
+                module_spec.loader.exec_module(module)
+            except Exception as exc:
+                raise ParameterError(f"--parser {spec}: cannot load {path}: {type(exc).__name__}: {exc}") from exc
+            sys.modules[module_name] = module
     elif "." in spec:
         module_name, _, cls_name = spec.rpartition(".")
         try:
