@@ -1,0 +1,205 @@
+"""Data-set tools: ``modify``, ``fuse``, ``fuse chunks``, ``upsample``, ``export``, ``import``,
+``visualize tsne``.  Each command parses options and calls :mod:`audeep.transforms`,
+:mod:`audeep.export` or :mod:`audeep.plotting`."""
+
+import logging
+from pathlib import Path
+
+from audeep.cli.options import Command, add_input, add_output, add_partitions, add_seed, positive_int
+from audeep.dataset import DataSet
+
+LOG = logging.getLogger(__name__)
+
+
+def _save(dataset: DataSet, path, *, command: str, parsed_args) -> None:
+    parameters = {k: v for k, v in vars(parsed_args).items()
+                  if k not in ("formatter", "columns", "cmd") and not k.startswith("_")}
+    dataset.set_provenance(command=command, parameters=parameters)
+    dataset.save(path)
+    LOG.info("wrote %d instances to %s", dataset.num_instances, path)
+
+
+def _transform(parsed_args, command: str, function) -> int:
+    """Open ``--input``, apply ``function(dataset)`` and save the result to ``--output``."""
+    with DataSet.open(parsed_args.input) as dataset:
+        _save(function(dataset), parsed_args.output, command=command, parsed_args=parsed_args)
+    return 0
+
+
+def _add_dimension(parser) -> None:
+    parser.add_argument("--dimension", default="generated", metavar="DIM",
+                        help="the feature dimension to concatenate along (default: generated)")
+
+
+class Modify(Command):
+    """Add or remove a cross-validation setup or a partitioning (stratified, files kept together)."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        add_input(parser)
+        add_output(parser, help="the modified data set file (may be the input)")
+        group = parser.add_mutually_exclusive_group(required=True)
+        group.add_argument("--add-cv-setup", type=positive_int, metavar="N",
+                           help="add N cross-validation folds (replacing any old setup)")
+        group.add_argument("--remove-cv-setup", action="store_true", help="remove the folds")
+        group.add_argument("--add-partitioning", nargs="+", metavar="PARTITION",
+                           type=lambda v: v.strip().lower(), choices=["train", "devel", "test"],
+                           help="split the files into these partitions, in equal shares")
+        group.add_argument("--remove-partitioning", action="store_true", help="remove the partitions")
+        add_seed(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        from audeep import transforms
+
+        args = parsed_args
+        if args.add_cv_setup is not None:
+            return _transform(args, "modify", lambda ds: transforms.add_cv_setup(
+                ds, num_folds=args.add_cv_setup, seed=args.seed))
+        if args.add_partitioning:
+            return _transform(args, "modify", lambda ds: transforms.add_partitioning(
+                ds, partitions=args.add_partitioning, seed=args.seed))
+        if args.remove_cv_setup:
+            return _transform(args, "modify", transforms.remove_cv_setup)
+        return _transform(args, "modify", transforms.remove_partitioning)
+
+
+class Fuse(Command):
+    """Concatenate the features of data sets with the same instances (aligned by filename and chunk)."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        add_input(parser, multiple=True, help="two or more data set files")
+        _add_dimension(parser)
+        add_output(parser, help="the fused data set file")
+        return parser
+
+    def take_action(self, parsed_args):
+        from contextlib import ExitStack
+
+        from audeep import transforms
+
+        with ExitStack() as stack:
+            datasets = [stack.enter_context(DataSet.open(p)) for p in parsed_args.input]
+            result = transforms.fuse(datasets, dimension=parsed_args.dimension)
+            _save(result, parsed_args.output, command="fuse", parsed_args=parsed_args)
+        return 0
+
+
+class FuseChunks(Command):
+    """Concatenate the chunks of every file, in chunk order, into one instance."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        add_input(parser)
+        _add_dimension(parser)
+        add_output(parser, help="the data set file with one instance per file")
+        return parser
+
+    def take_action(self, parsed_args):
+        from audeep import transforms
+
+        return _transform(parsed_args, "fuse chunks",
+                          lambda dataset: transforms.fuse_chunks(dataset, dimension=parsed_args.dimension))
+
+
+class Upsample(Command):
+    """Balance classes by repeating the files of smaller classes (suffix .upsampled.K)."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        add_input(parser)
+        add_output(parser, help="the upsampled data set file")
+        add_partitions(parser, "--partitions",
+                       help="balance within these partitions (others are kept once); default: the whole set")
+        return parser
+
+    def take_action(self, parsed_args):
+        from audeep import transforms
+
+        return _transform(parsed_args, "upsample",
+                          lambda dataset: transforms.upsample(dataset, partitions=parsed_args.partitions))
+
+
+class Export(Command):
+    """Export a data set to CSV or ARFF files: one per fold, per partition, both nested, or one."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        add_input(parser)
+        parser.add_argument("--output", type=Path, required=True, metavar="DIR", help="the export folder")
+        parser.add_argument("--format", required=True, type=lambda v: v.strip().upper(), choices=["CSV", "ARFF"],
+                            help="file format (case-insensitive)")
+        parser.add_argument("--name", metavar="NAME", help="file name stem (default: the input's stem)")
+        parser.add_argument("--labels-last", action="store_true",
+                            help="put the label columns after the features (as Weka prefers)")
+        return parser
+
+    def take_action(self, parsed_args):
+        from audeep.export import export
+
+        with DataSet.open(parsed_args.input) as dataset:
+            out = export(dataset, parsed_args.output, format=parsed_args.format, name=parsed_args.name,
+                         labels_last=parsed_args.labels_last)
+        LOG.info("exported %s to %s", parsed_args.input, out)
+        return 0
+
+
+class Import(Command):
+    """Import CSV or ARFF files in one of the layouts export writes into a data set file."""
+
+    def get_parser(self, prog_name):
+        from audeep import export as ex
+
+        parser = super().get_parser(prog_name)
+        parser.add_argument("--basedir", type=Path, required=True, metavar="DIR", help="the export folder")
+        parser.add_argument("--name", required=True, metavar="NAME", help="file name stem (NAME.csv / NAME.arff)")
+        add_output(parser, help="the data set file to write")
+        parser.add_argument("--format", type=lambda v: v.strip().upper(), choices=["CSV", "ARFF"],
+                            help="read only this format (default: the one found)")
+        for what, default in (("filename", ex.FILENAME_COLUMN), ("chunk-nr", ex.CHUNK_NR_COLUMN),
+                              ("label-nominal", ex.LABEL_NOMINAL_COLUMN), ("label-numeric", ex.LABEL_NUMERIC_COLUMN)):
+            parser.add_argument(f"--{what}-attribute", default=default, metavar="NAME",
+                                help=f"column holding the {what.replace('-', ' ')} (default: {default})")
+        return parser
+
+    def take_action(self, parsed_args):
+        from audeep.export import import_dataset
+
+        dataset = import_dataset(
+            parsed_args.basedir, name=parsed_args.name, format=parsed_args.format,
+            filename_attribute=parsed_args.filename_attribute, chunk_nr_attribute=parsed_args.chunk_nr_attribute,
+            label_nominal_attribute=parsed_args.label_nominal_attribute,
+            label_numeric_attribute=parsed_args.label_numeric_attribute)
+        _save(dataset, parsed_args.output, command="import", parsed_args=parsed_args)
+        return 0
+
+
+class VisualizeTSNE(Command):
+    """Plot a t-SNE embedding of the features, coloured by label, as a PNG."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        add_input(parser)
+        add_output(parser, help="the PNG file to write")
+        parser.add_argument("--perplexity", type=float, default=30.0, metavar="P",
+                            help="t-SNE perplexity, smaller than the number of instances (default: 30)")
+        parser.add_argument("--learning-rate", default="auto", metavar="LR",
+                            type=lambda v: v if v == "auto" else float(v),
+                            help="t-SNE learning rate (default: auto)")
+        add_seed(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        from audeep.plotting import plot_tsne
+        from audeep.transforms import tsne_embedding
+
+        with DataSet.open(parsed_args.input) as dataset:
+            embedding = tsne_embedding(dataset.load_features(), perplexity=parsed_args.perplexity,
+                                       seed=parsed_args.seed, learning_rate=parsed_args.learning_rate)
+            labels = dataset.labels_nominal
+            labels = [None] * dataset.num_instances if labels is None else labels
+            title = f"t-SNE of {Path(parsed_args.input).name} (perplexity {parsed_args.perplexity:g})"
+            plot_tsne(embedding, labels, parsed_args.output, title=title)
+        LOG.info("wrote %s", parsed_args.output)
+        return 0
