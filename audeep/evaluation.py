@@ -126,7 +126,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     model_ : keras.Model
         The trained network (input (n, n_features) -> logits (n, n_classes)).
     loss_curve_ : numpy.ndarray, shape (num_epochs,)
-        Training loss (cross-entropy of the last step) per epoch.
+        Training loss per epoch: the cross-entropy of its step (full batch), or the mean
+        over its mini-batches (each measured before its update).
     """
 
     def __init__(self, *, num_layers: int = 2, num_units: int = 150, keep_prob: float = 0.6,
@@ -217,7 +218,11 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
 def _training_loop(tf, keras, model, optimizer, seeds, *, num_samples: int, num_epochs: int,
                    batch_size: "int | None", shuffle: bool):
-    """One ``tf.function`` that runs every epoch and step in the graph; returns the loss per epoch."""
+    """One ``tf.function`` that runs every epoch and step in the graph; returns the loss per epoch.
+
+    The data are passed once as tensors; ``tf.range`` loops become graph while-loops, so no
+    Python code runs between steps.
+    """
     loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     variables = model.trainable_variables
     full_batch = batch_size is None or batch_size >= num_samples
@@ -239,10 +244,11 @@ def _training_loop(tf, keras, model, optimizer, seeds, *, num_samples: int, num_
                 order = tf.range(num_samples)
                 if shuffle:
                     order = keras.random.shuffle(order, seed=seeds)
-                loss = tf.constant(0.0)
+                total = tf.constant(0.0)
                 for b in tf.range(num_batches):
                     idx = order[b * batch_size:tf.minimum((b + 1) * batch_size, num_samples)]
-                    loss = step(tf.gather(x, idx), tf.gather(y, idx))
+                    total += step(tf.gather(x, idx), tf.gather(y, idx)) * tf.cast(tf.size(idx), tf.float32)
+                loss = total / num_samples
             losses = losses.write(epoch, loss)
         return losses.stack()
 
@@ -470,6 +476,11 @@ class EvaluationResults:
 
 def _vectors(dataset: DataSet, *, what: str = "the data set") -> np.ndarray:
     """The features as a float32 matrix (n_instances, n_features), or a clear error."""
+    _check_vectors(dataset, what=what)
+    return dataset.load_features()
+
+
+def _check_vectors(dataset: DataSet, *, what: str = "the data set") -> None:
     if len(dataset.feature_shape) != 1:
         shape = "x".join(str(s) for s in dataset.feature_shape)
         dims = ", ".join(dataset.feature_dims)
@@ -477,7 +488,6 @@ def _vectors(dataset: DataSet, *, what: str = "the data set") -> np.ndarray:
             f"{what} has {shape} features per instance ({dims}): the classifiers need 1-D feature vectors; "
             "use `audeep fuse chunks` on chunked features, or features from `generate` / an f-RAE export"
         )
-    return dataset.load_features()
 
 
 def _labels(dataset: DataSet, *, what: str = "the data set") -> np.ndarray:
@@ -656,6 +666,7 @@ def evaluate(dataset: DataSet, *, learner=None, cross_validate: bool = False, tr
     if not isinstance(repeat, (int, np.integer)) or repeat < 1:
         raise ParameterError(f"repeat={repeat!r}: expected a positive integer")
     learner = _learner(learner)
+    _check_vectors(dataset)
     splits = evaluation_splits(dataset, cross_validate=cross_validate, train_partitions=train_partitions,
                                eval_partitions=eval_partitions)
     labels = _labels(dataset)
