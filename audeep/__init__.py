@@ -44,6 +44,10 @@ _EXPORTS = {
     "MLPClassifier": "audeep.evaluation",
     "LinearSVM": "audeep.evaluation",
     "EvaluationResults": "audeep.evaluation",
+    "TimeAutoencoder": "audeep.training",
+    "train_autoencoder": "audeep.training",
+    "generate_features": "audeep.generate",
+    "plot_loss_curve": "audeep.plotting",
 }
 
 

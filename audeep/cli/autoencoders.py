@@ -1,0 +1,162 @@
+"""``audeep <kind> train`` / ``audeep <kind> generate`` for the recurrent autoencoders.
+
+One train command class and one generate command class, parameterised by the model kind;
+each kind adds its architecture options through :meth:`TrainBase.add_architecture_options`
+and maps them to constructor arguments in :meth:`TrainBase.architecture`.
+TensorFlow is imported only inside ``take_action``.
+"""
+
+import logging
+
+from audeep.cli.options import (
+    Lister,
+    add_batch_size,
+    add_input,
+    add_seed,
+    positive_float,
+    positive_int,
+    probability,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _cell(value: str) -> str:
+    import argparse
+
+    name = value.strip().upper()
+    if name not in ("GRU", "LSTM"):
+        raise argparse.ArgumentTypeError(f"{value!r} is not one of GRU, LSTM (case-insensitive)")
+    return name
+
+
+def _keep_prob(value: str) -> float:
+    import argparse
+
+    number = probability(value)
+    if number == 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a keep probability in (0, 1]")
+    return number
+
+
+def _add_threads(parser):
+    parser.add_argument("--threads", type=positive_int, default=None, metavar="N",
+                        help="TensorFlow intra-op threads (default: 1 on up to 2 cores, else TensorFlow's choice)")
+
+
+class TrainBase(Lister):
+    """Train an autoencoder; subclasses set ``kind`` and add the architecture options."""
+
+    kind = ""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        add_input(parser, multiple=True, help="training data sets (netCDF spectrograms, same feature shape)")
+        parser.add_argument("--run-name", required=True, metavar="DIR",
+                            help="run directory: config, checkpoints, history, TensorBoard logs")
+        parser.add_argument("--num-epochs", type=positive_int, default=10, metavar="N",
+                            help="total epochs of the run, including resumed ones (default: 10)")
+        add_batch_size(parser, default=64)
+        parser.add_argument("--learning-rate", type=positive_float, default=1e-3, metavar="LR",
+                            help="Adam learning rate (default: 0.001)")
+        parser.add_argument("--checkpoints-to-keep", type=positive_int, default=None, metavar="N",
+                            help="keep only the newest N checkpoints (default: all)")
+        parser.add_argument("--continue", dest="resume", action="store_true",
+                            help="resume the run in --run-name from its last checkpoint (architecture options "
+                                 "are then taken from the run)")
+        add_seed(parser)
+        _add_threads(parser)
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+        group = parser.add_argument_group(f"{self.kind} architecture")
+        self.add_architecture_options(group)
+        return parser
+
+    def add_architecture_options(self, group) -> None:
+        """Add the kind's architecture options to ``group``."""
+        raise NotImplementedError
+
+    def architecture(self, args) -> dict:
+        """Constructor arguments of the model from the parsed options."""
+        raise NotImplementedError
+
+    def take_action(self, args):
+        from audeep.training import train_autoencoder
+
+        result = train_autoencoder(
+            kind=self.kind, inputs=args.input, run_dir=args.run_name, architecture=self.architecture(args),
+            num_epochs=args.num_epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
+            checkpoints_to_keep=args.checkpoints_to_keep, seed=args.seed, resume=args.resume,
+            threads=args.threads, progress=not args.no_progress)
+        rows = [(r["epoch"], round(r["loss"], 6), round(r["seconds"], 2)) for r in result.history]
+        return ("epoch", "loss", "seconds"), rows
+
+
+class RecurrentTrainBase(TrainBase):
+    """Architecture options shared by the t-RAE and f-RAE."""
+
+    def add_architecture_options(self, group):
+        group.add_argument("--num-layers", type=positive_int, default=1, metavar="N",
+                           help="stacked RNN layers in encoder and decoder (default: 1)")
+        group.add_argument("--num-units", type=positive_int, default=16, metavar="N",
+                           help="units per RNN layer (default: 16)")
+        group.add_argument("--cell", type=_cell, default="GRU", metavar="GRU|LSTM",
+                           help="RNN cell, case-insensitive (default: GRU)")
+        group.add_argument("--bidirectional-encoder", action="store_true", help="bidirectional encoder")
+        group.add_argument("--bidirectional-decoder", action="store_true", help="bidirectional decoder")
+        group.add_argument("--keep-prob", type=_keep_prob, default=0.8, metavar="P",
+                           help="dropout keep probability on RNN inputs and outputs (default: 0.8)")
+        group.add_argument("--encoder-noise", type=probability, default=0.0, metavar="P",
+                           help="probability of zeroing a whole encoder input time step (default: 0)")
+        group.add_argument("--feed-previous-prob", type=probability, default=0.0, metavar="P",
+                           help="probability of feeding the decoder its own previous output (default: 0)")
+        group.add_argument("--decoder", choices=("paper", "standard"), default="paper",
+                           help="paper: the first release's decoder that produced the papers' results; "
+                                "standard: a teacher-forced standard (bidirectional) RNN (default: paper)")
+
+    def architecture(self, args):
+        return {"num_layers": args.num_layers, "num_units": args.num_units, "cell": args.cell,
+                "bidirectional_encoder": args.bidirectional_encoder,
+                "bidirectional_decoder": args.bidirectional_decoder, "keep_prob": args.keep_prob,
+                "encoder_noise": args.encoder_noise, "feed_previous_prob": args.feed_previous_prob,
+                "decoder": args.decoder}
+
+
+class GenerateBase(Lister):
+    """Write learned features from checkpoints of a run; subclasses set ``kind``."""
+
+    kind = ""
+    default_batch_size = 500
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("--model-dir", required=True, metavar="DIR", help="the run directory of a training run")
+        add_input(parser, help="spectrograms (netCDF) of the shape the model was trained on")
+        parser.add_argument("--output", nargs="+", required=True, metavar="FILE",
+                            help="output data set(s), one per --steps entry")
+        parser.add_argument("--steps", nargs="+", type=positive_int, default=None, metavar="E",
+                            help="checkpoints (epoch numbers) to use (default: the newest)")
+        add_batch_size(parser, default=self.default_batch_size)
+        _add_threads(parser)
+        return parser
+
+    def take_action(self, args):
+        from audeep.generate import generate_features
+
+        written = generate_features(
+            model_dir=args.model_dir, input=args.input, outputs=args.output, steps=args.steps,
+            batch_size=args.batch_size, kind=self.kind, threads=args.threads,
+            provenance={"command": f"{self.kind} generate",
+                        "parameters": {"model_dir": args.model_dir, "input": args.input, "steps": args.steps}})
+        return ("step", "output"), [(step, str(path)) for step, path in written]
+
+
+class TRaeTrain(RecurrentTrainBase):
+    """Train a time-recurrent autoencoder (t-RAE) on spectrograms."""
+
+    kind = "t-rae"
+
+
+class TRaeGenerate(GenerateBase):
+    """Generate t-RAE features (the representation) from a trained run."""
+
+    kind = "t-rae"

@@ -1,0 +1,216 @@
+"""Learned features from trained autoencoder checkpoints.
+
+The representation of every instance becomes its feature vector ``[instance, generated]``;
+all metadata (filenames, chunks, labels, folds, partitions, attributes) is copied
+unchanged.  Works for any kind registered in :data:`audeep.models.autoencoders.MODEL_KINDS`.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from audeep.dataset import DataSet, DataSetWriter
+from audeep.errors import ModelError, ParameterError
+
+__all__ = ["load_autoencoder", "encode_dataset", "write_features", "generate_features"]
+
+log = logging.getLogger(__name__)
+
+
+def load_autoencoder(run_dir, *, step: "int | None" = None, kind: "str | None" = None):
+    """The autoencoder of a run directory at one checkpoint.
+
+    Parameters
+    ----------
+    run_dir : path-like
+        A run directory written by :func:`audeep.training.train_autoencoder`.
+    step : int, optional
+        Checkpoint (epoch number); default the newest.
+    kind : str, optional
+        Required kind (e.g. ``"t-rae"``): a run of another kind is an error.
+
+    Returns
+    -------
+    keras.Model
+
+    Raises
+    ------
+    ModelError
+        Missing / corrupt run or checkpoint, another kind, or a step that does not exist
+        (the message lists the available ones).
+    """
+    from audeep.training import load_checkpoint
+
+    config, checkpoints, (step,) = _resolve_steps(run_dir, None if step is None else [step], kind)
+    model = load_checkpoint(checkpoints[step], compile=False)
+    if getattr(model, "kind", None) != config["kind"]:
+        raise ModelError(f"{checkpoints[step]}: holds a {getattr(model, 'kind', type(model).__name__)} model, "
+                         f"but {run_dir} is a {config['kind']} run")
+    return model
+
+
+def _resolve_steps(run_dir, steps, kind):
+    """(config, checkpoints, steps) of a run; steps default to the newest; errors list what exists."""
+    from audeep.training import list_checkpoints, read_run_config
+
+    config = read_run_config(run_dir)
+    if kind is not None and config["kind"] != kind:
+        raise ModelError(f"{run_dir}: holds a {config['kind']} model, not {kind}; "
+                         f"use 'audeep {config['kind']} generate'")
+    checkpoints = list_checkpoints(run_dir)
+    if not checkpoints:
+        raise ModelError(f"{run_dir}: has no checkpoints (no epoch finished)")
+    steps = [max(checkpoints)] if not steps else [int(s) for s in steps]
+    missing = [s for s in steps if s not in checkpoints]
+    if missing:
+        raise ModelError(f"{run_dir}: no checkpoint for step {', '.join(map(str, missing))}; available: "
+                         f"{', '.join(str(s) for s in checkpoints)}")
+    return config, checkpoints, steps
+
+
+def _encoder(model, shape):
+    import tensorflow as tf
+
+    spec = tf.TensorSpec((None,) + tuple(shape), tf.float32)
+    return tf.function(lambda x: model.encode(x, training=False), input_signature=[spec], jit_compile=False)
+
+
+def _batches(model, dataset: DataSet, batch_size: int):
+    if batch_size < 1:
+        raise ParameterError(f"batch_size {batch_size!r}: expected a positive integer")
+    model.check_input_shape(dataset.feature_shape)
+    encode = _encoder(model, dataset.feature_shape)
+    for rows, block in dataset.iter_batches(batch_size=batch_size):
+        if not np.isfinite(block).all():
+            raise ParameterError(f"{dataset.path or 'data set'}: NaN or infinite features in instances "
+                                 f"{rows[0]}..{rows[-1]}")
+        yield rows, np.asarray(encode(block))
+
+
+def encode_dataset(model, dataset: DataSet, *, batch_size: int = 500) -> DataSet:
+    """Features of all instances in memory.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A trained autoencoder (``encode`` method).
+    dataset : DataSet
+        Spectrograms [instance, time, freq] of the model's shape.
+    batch_size : int
+
+    Returns
+    -------
+    DataSet
+        Same metadata, features [instance, generated] (float32).
+    """
+    parts = [features for _, features in _batches(model, dataset, batch_size)]
+    if parts:
+        features = np.concatenate(parts)
+    else:
+        features = np.zeros((0, model.representation_size), np.float32)
+    return dataset.with_features(features, feature_dims=model.feature_dims())
+
+
+def write_features(model, dataset: DataSet, output, *, batch_size: int = 500,
+                   provenance: "dict | None" = None) -> Path:
+    """Stream the features of all instances into a new data set file (atomic).
+
+    Parameters
+    ----------
+    model : keras.Model
+    dataset : DataSet
+    output : path-like
+    batch_size : int
+    provenance : dict, optional
+        ``command`` and ``parameters`` attributes for the output.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    from audeep import __version__
+
+    output = Path(output)
+    attrs = {k: v for k, v in dataset.attrs.items() if k not in ("label_map", "feature_dims")}
+    if provenance:
+        import datetime
+        import json
+
+        attrs.update(audeep_version=__version__, command=provenance.get("command", ""),
+                     parameters=json.dumps(provenance.get("parameters", {}), default=str, sort_keys=True),
+                     created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
+    dims = dict(zip(model.feature_dims(), (model.representation_size,)))
+    with DataSetWriter(output, feature_dims=dims, num_folds=dataset.num_folds, label_map=dataset.label_map,
+                       with_nominal=dataset.labels_nominal is not None,
+                       with_numeric=dataset.labels_numeric is not None,
+                       with_partition=dataset.partitions is not None, attrs=attrs) as writer:
+        for rows, features in _batches(model, dataset, batch_size):
+            writer.append(
+                features=features,
+                filenames=dataset.filenames[rows],
+                chunk_nrs=dataset.chunk_nrs[rows],
+                labels_nominal=None if dataset.labels_nominal is None else dataset.labels_nominal[rows],
+                labels_numeric=None if dataset.labels_numeric is None else dataset.labels_numeric[rows],
+                cv_folds=dataset.cv_folds[rows],
+                partitions=None if dataset.partitions is None else dataset.partitions[rows],
+            )
+    return output
+
+
+def generate_features(*, model_dir, input, outputs: Sequence, steps: "Sequence[int] | None" = None,
+                      batch_size: int = 500, kind: "str | None" = None, threads: "int | None" = None,
+                      provenance: "dict | None" = None) -> list:
+    """Write the features of ``input`` for one or more checkpoints of a run.
+
+    Parameters
+    ----------
+    model_dir : path-like
+        The run directory.
+    input : DataSet or path-like
+        Spectrograms of the shape the model was trained on.
+    outputs : sequence of path-like
+        One output file per step.
+    steps : sequence of int, optional
+        Checkpoints (epoch numbers); default the newest only.
+    batch_size : int
+    kind : str, optional
+        Required model kind.
+    threads : int, optional
+        TensorFlow intra-op threads.
+
+    Returns
+    -------
+    list of (int, pathlib.Path)
+        The step and the written file for each output.
+
+    Raises
+    ------
+    ParameterError, ModelError, DataSetError
+        Before any output is written: outputs not matching the steps, missing steps, a
+        model of another kind, or an input shape the model does not take.
+    """
+    from audeep.training import configure_threads
+
+    outputs = [Path(o) for o in outputs]
+    config, _, steps = _resolve_steps(model_dir, steps, kind)
+    if len(outputs) != len(steps):
+        raise ParameterError(f"{len(outputs)} output files for {len(steps)} steps: give one --output per step")
+    if len(set(outputs)) != len(outputs):
+        raise ParameterError("the output files must differ")
+    dataset = input if isinstance(input, DataSet) else DataSet.open(input)
+    shape = tuple(config.get("training", {}).get("feature_shape", dataset.feature_shape))
+    if len(dataset.feature_shape) != len(shape) or dataset.feature_shape[1:] != tuple(shape[1:]):
+        raise ParameterError(f"{dataset.path or 'input'}: features of shape {dataset.feature_shape} do not fit "
+                             f"the model trained on {tuple(shape)}")
+    configure_threads(threads)
+    written = []
+    for step, output in zip(steps, outputs):
+        model = load_autoencoder(model_dir, step=step, kind=kind)
+        written.append((step, write_features(model, dataset, output, batch_size=batch_size,
+                                             provenance=provenance)))
+        log.info("step %d: wrote %s", step, output)
+    return written

@@ -1,0 +1,251 @@
+"""Recurrent building blocks shared by the autoencoders.
+
+* :class:`RNNStack` -- one direction of a stack of fused Keras GRU/LSTM layers (cuDNN
+  eligible settings), with dropout on every layer's input and output sequence (a fresh
+  mask per element and step, like TF1's ``DropoutWrapper``).
+* :func:`feed_previous_loop` -- the step-by-step decoder that may feed a direction's own
+  previous (projected) output back instead of the teacher input; it runs the *same* cells
+  as the fused stack, so both paths share weights.
+* :func:`drop_time_steps` -- encoder noise: zero whole time steps.
+* state helpers: the flat state layout of the original (per layer, per direction, LSTM
+  as ``[c, h]``) and the conversion to/from Keras' ``[h, c]`` order.
+
+All sequences are batch-major: ``[batch, time, features]``.  TensorFlow backend.
+"""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+from audeep.errors import ParameterError
+
+__all__ = [
+    "CELLS",
+    "parse_cell",
+    "RNNStack",
+    "feed_previous_loop",
+    "drop_time_steps",
+    "shift_right",
+    "reverse_time",
+]
+
+#: Supported cell types.
+CELLS = ("GRU", "LSTM")
+
+
+def parse_cell(cell: str) -> str:
+    """Normalise a cell name (case-insensitive) to ``"GRU"`` or ``"LSTM"``.
+
+    Raises
+    ------
+    ParameterError
+        If ``cell`` names no supported cell.
+    """
+    name = str(cell).strip().upper()
+    if name not in CELLS:
+        raise ParameterError(f"cell {cell!r}: expected one of {', '.join(CELLS)} (case-insensitive)")
+    return name
+
+
+def reverse_time(x):
+    """Reverse a ``[batch, time, ...]`` tensor along time."""
+    return tf.reverse(x, axis=[1])
+
+
+def shift_right(x):
+    """Shift ``[batch, time, features]`` one step later along time; zeros at t = 0."""
+    return tf.concat([tf.zeros_like(x[:, :1]), x[:, :-1]], axis=1)
+
+
+def drop_time_steps(x, rate: float):
+    """Zero whole time steps of ``x`` [batch, time, features] with probability ``rate``.
+
+    Kept steps are not rescaled (as in the original's encoder noise).
+    """
+    if rate <= 0.0:
+        return x
+    shape = tf.shape(x)
+    keep = tf.random.uniform(tf.stack([shape[0], shape[1], 1])) >= rate
+    return x * tf.cast(keep, x.dtype)
+
+
+@keras.saving.register_keras_serializable(package="audeep")
+class RNNStack(keras.layers.Layer):
+    """One direction of a stack of recurrent layers with dropout on inputs and outputs.
+
+    Each layer is a fused ``keras.layers.GRU`` / ``keras.layers.LSTM`` with the settings
+    that keep cuDNN eligible on a GPU (tanh / sigmoid, no recurrent dropout, not unrolled,
+    biases, ``reset_after=True``).  Layer ``k`` sees only layer ``k - 1`` of this stack.
+
+    Parameters
+    ----------
+    cell : {"GRU", "LSTM"}
+    num_units : int
+        Units per layer.
+    num_layers : int
+    keep_prob : float
+        Probability of keeping an element in the dropout before and after every layer
+        (training only).
+    """
+
+    def __init__(self, *, cell: str = "GRU", num_units: int = 16, num_layers: int = 1,
+                 keep_prob: float = 1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.cell_type = parse_cell(cell)
+        self.num_units = int(num_units)
+        self.num_layers = int(num_layers)
+        self.keep_prob = float(keep_prob)
+        layer_cls = keras.layers.GRU if self.cell_type == "GRU" else keras.layers.LSTM
+        extra = {"reset_after": True} if self.cell_type == "GRU" else {}
+        self.rnns = [
+            layer_cls(self.num_units, activation="tanh", recurrent_activation="sigmoid",
+                      use_bias=True, recurrent_dropout=0.0, unroll=False, return_sequences=True,
+                      return_state=True, name=f"{self.cell_type.lower()}_{k}", **extra)
+            for k in range(self.num_layers)
+        ]
+        self.dropout = keras.layers.Dropout(1.0 - self.keep_prob) if self.keep_prob < 1.0 else None
+
+    # ---------------------------------------------------------------- shapes
+    @property
+    def states_per_layer(self) -> int:
+        """State tensors per layer: 1 for GRU, 2 for LSTM."""
+        return 2 if self.cell_type == "LSTM" else 1
+
+    @property
+    def state_size(self) -> int:
+        """Total state size of the stack (all layers, LSTM c and h)."""
+        return self.num_units * self.num_layers * self.states_per_layer
+
+    def build(self, input_shape):
+        size = input_shape[-1]
+        for rnn in self.rnns:
+            rnn.build((None, None, size))
+            size = self.num_units
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.num_units,)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(cell=self.cell_type, num_units=self.num_units, num_layers=self.num_layers,
+                      keep_prob=self.keep_prob)
+        return config
+
+    # ---------------------------------------------------------------- running
+    def _drop(self, x, training):
+        return self.dropout(x, training=training) if self.dropout is not None else x
+
+    def call(self, inputs, initial_states=None, training=False):
+        """Run the stack over a sequence.
+
+        Parameters
+        ----------
+        inputs : tensor [batch, time, in_features]
+        initial_states : list, optional
+            Per layer, a list of state tensors [batch, num_units] in the original's order
+            (GRU ``[h]``, LSTM ``[c, h]``); default zeros.
+        training : bool
+
+        Returns
+        -------
+        (tensor [batch, time, num_units], list)
+            The top layer's output sequence (after output dropout) and the final states
+            per layer in the original's order.
+        """
+        x = inputs
+        finals = []
+        for k, rnn in enumerate(self.rnns):
+            init = None
+            if initial_states is not None:
+                init = _to_keras_order(initial_states[k], self.cell_type)
+            out = rnn(self._drop(x, training), initial_state=init, training=training)
+            seq, states = out[0], list(out[1:])
+            finals.append(_from_keras_order(states, self.cell_type))
+            x = self._drop(seq, training)
+        return x, finals
+
+    def step(self, inputs, states, training=False):
+        """One time step through all layers with the same weights as :meth:`call`.
+
+        Parameters
+        ----------
+        inputs : tensor [batch, in_features]
+        states : list
+            Per layer, a list of state tensors in Keras order (GRU ``[h]``, LSTM ``[h, c]``).
+
+        Returns
+        -------
+        (tensor [batch, num_units], list)
+            The top output (after output dropout) and the new states (Keras order).
+        """
+        x = inputs
+        new_states = []
+        rate = 1.0 - self.keep_prob
+        for k, rnn in enumerate(self.rnns):
+            if training and rate > 0:
+                x = tf.nn.dropout(x, rate)
+            x, state = rnn.cell(x, states[k], training=False)
+            new_states.append(list(state) if isinstance(state, (list, tuple)) else [state])
+            if training and rate > 0:
+                x = tf.nn.dropout(x, rate)
+        return x, new_states
+
+
+def _to_keras_order(states, cell_type):
+    """Original order (LSTM [c, h]) -> Keras order (LSTM [h, c])."""
+    return [states[1], states[0]] if cell_type == "LSTM" else list(states)
+
+
+def _from_keras_order(states, cell_type):
+    """Keras order (LSTM [h, c]) -> original order (LSTM [c, h])."""
+    return [states[1], states[0]] if cell_type == "LSTM" else list(states)
+
+
+def feed_previous_loop(stack: RNNStack, projection, teacher, initial_states, *, feed_prob: float,
+                       training: bool = False):
+    """Step-by-step decoder of one direction that may feed back its own previous output.
+
+    At step ``s`` the cell receives ``teacher[:, s]`` or -- with probability ``feed_prob``,
+    drawn per example and step -- the direction's own previous output
+    ``tanh(projection(h[s-1]))`` (zeros at ``s = 0``).
+
+    Parameters
+    ----------
+    stack : RNNStack
+        The (built) stack whose cells run the steps.
+    projection : keras.layers.Dense
+        ``num_units -> features`` projection, tanh applied here.
+    teacher : tensor [batch, time, features]
+        Inputs at every step (already shifted: step 0 gets zeros).
+    initial_states : list
+        Per layer, states in the original's order.
+    feed_prob : float
+    training : bool
+
+    Returns
+    -------
+    tensor [batch, time, features]
+        ``tanh(projection(output))`` per step, in processing order.
+    """
+    teacher_tm = tf.transpose(teacher, [1, 0, 2])
+    shape = tf.shape(teacher_tm)
+    if feed_prob > 0:
+        coins = tf.cast(tf.random.uniform(tf.stack([shape[0], shape[1], 1])) < feed_prob, teacher.dtype)
+    else:
+        coins = tf.zeros(tf.stack([shape[0], shape[1], 1]), teacher.dtype)
+    states0 = [_to_keras_order(s, stack.cell_type) for s in initial_states]
+    prev0 = tf.zeros_like(teacher_tm[0])
+
+    def body(carry, elems):
+        states, prev, _ = carry
+        x_t, coin = elems
+        x = coin * prev + (1.0 - coin) * x_t
+        h, new_states = stack.step(x, states, training=training)
+        out = tf.tanh(projection(h))
+        return new_states, out, out
+
+    init_out = tf.zeros_like(prev0)
+    _, _, outputs = tf.scan(body, (teacher_tm, coins), initializer=(states0, prev0, init_out))
+    return tf.transpose(outputs, [1, 0, 2])
