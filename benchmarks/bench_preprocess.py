@@ -1,0 +1,93 @@
+"""Benchmark: ``audeep preprocess`` vs a librosa reference pipeline on ESC-10 (the paper's setting).
+
+Setting: 80 ms window, 40 ms overlap, 128 mel bands, fixed length 5 s centred, clip below -60 dB.
+The reference (one process): librosa.load (native rate) + centre fix + melspectrogram + power_to_db.
+audeep runs as the real command in a subprocess with ``--jobs N``; its peak RSS (main process and
+workers) is measured for a quarter of the files and for all of them (flat memory = streaming).
+
+Usage: python benchmarks/bench_preprocess.py [--data DIR] [--jobs 2] [--files N]
+"""
+
+import argparse
+import glob
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_DATA = HERE.parent.parent / "shared" / "data" / "esc-10"
+OPTIONS = ["--window-width", "0.08", "--window-overlap", "0.04", "--mel-spectrum", "128", "--fixed-length", "5",
+           "--center-fixed", "--clip-below", "-60"]
+
+
+def librosa_reference(files):
+    import librosa
+    import numpy as np
+
+    # warm-up (numba JIT, caches) outside the timing
+    y, sr = librosa.load(files[0], sr=None)
+    librosa.feature.melspectrogram(y=y, sr=sr, n_fft=3528, hop_length=1764, n_mels=128)
+    start = time.perf_counter()
+    for path in files:
+        y, sr = librosa.load(path, sr=None)
+        y = librosa.util.fix_length(y[max(0, (y.size - 5 * sr) // 2):], size=5 * sr)
+        mel = librosa.feature.melspectrogram(y=y, sr=sr, n_fft=int(0.08 * sr), hop_length=int(0.04 * sr),
+                                             n_mels=128, center=False, htk=True, norm=None)
+        np.maximum(librosa.power_to_db(mel, ref=np.max), -60)
+    return time.perf_counter() - start
+
+
+def audeep_run(basedir, output, jobs):
+    """Run the command in a child process; returns (seconds, peak RSS in MiB of its largest process)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "audeep", "-q", "preprocess", "--basedir", str(basedir),
+                    "--output", str(output), "--jobs", str(jobs), *OPTIONS], check=True,
+                   stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(peak, before) / 1024
+
+
+def subset(data, per_class, tmp):
+    """A symlinked ESC tree with the first ``per_class`` files of every class."""
+    root = Path(tmp) / f"esc-{per_class}"
+    for folder in sorted(p for p in Path(data).iterdir() if p.is_dir()):
+        (root / folder.name).mkdir(parents=True)
+        for f in sorted(folder.iterdir())[:per_class]:
+            os.symlink(f, root / folder.name / f.name)
+    return root
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--reference-files", type=int, default=100,
+                        help="files timed for the (slow) librosa reference (default 100)")
+    args = parser.parse_args()
+    files = sorted(glob.glob(str(args.data / "*" / "*.ogg")))
+    if not files:
+        sys.exit(f"no ESC-10 files under {args.data}")
+    with tempfile.TemporaryDirectory() as tmp:
+        small = subset(args.data, 10, tmp)
+        t_small, rss_small = audeep_run(small, Path(tmp) / "small.nc", args.jobs)
+        t_all, rss_all = audeep_run(args.data, Path(tmp) / "all.nc", args.jobs)
+    ref_files = files[:: max(1, len(files) // args.reference_files)][: args.reference_files]
+    t_ref = librosa_reference(ref_files)
+    audeep_fps = len(files) / t_all
+    ref_fps = len(ref_files) / t_ref
+    print(f"files: {len(files)} ESC-10 clips, cores: {os.cpu_count()}, jobs: {args.jobs}")
+    print(f"audeep preprocess (whole command incl. start-up): {t_all:.2f} s, {audeep_fps:.1f} files/s")
+    print(f"librosa reference (one process, {len(ref_files)} files): {t_ref:.2f} s, {ref_fps:.1f} files/s")
+    print(f"speed ratio audeep / librosa: {audeep_fps / ref_fps:.2f}x (target >= 2.5x)")
+    print(f"peak RSS of the command: {rss_small:.0f} MiB for 100 files (in {t_small:.1f} s), "
+          f"{rss_all:.0f} MiB for {len(files)} files (ratio {rss_all / rss_small:.2f}; flat = ~1)")
+
+
+if __name__ == "__main__":
+    main()
