@@ -185,7 +185,13 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         train = _training_loop(tf, keras, model, optimizer, seeds, num_samples=X.shape[0],
                                num_epochs=int(self.num_epochs), batch_size=self.batch_size,
                                shuffle=bool(self.shuffle))
-        losses = train(tf.constant(X), tf.constant(targets.astype(np.int32)))
+        tf_log = logging.getLogger("tensorflow")
+        level = tf_log.level
+        tf_log.setLevel(logging.ERROR)  # a new model per fit is traced anew on purpose: no retracing warning
+        try:
+            losses = train(tf.constant(X), tf.constant(targets.astype(np.int32)))
+        finally:
+            tf_log.setLevel(level)
         self.model_ = model
         self.loss_curve_ = np.asarray(losses, dtype=np.float64)
         return self
