@@ -710,8 +710,8 @@ def evaluate(dataset: DataSet, *, learner=None, cross_validate: bool = False, tr
     return EvaluationResults(
         folds=scores, confusion_matrix=matrix, class_names=class_names,
         mode="cross-validation" if cross_validate else "partitions",
-        parameters=dict(learner=type(learner).__name__, **learner.get_params(), repeat=repeat,
-                        upsample=upsample, majority_vote=majority_vote, seed=seed),
+        parameters={"learner": type(learner).__name__, **learner.get_params(deep=False), "repeat": repeat,
+                    "upsample": upsample, "majority_vote": majority_vote, "seed": seed},
     )
 
 
