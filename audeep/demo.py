@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -29,6 +31,10 @@ __all__ = [
     "SyntheticCollection",
     "synthesize_clip",
     "make_demo_dataset",
+    "DemoSettings",
+    "DemoResult",
+    "demo_settings",
+    "run_demo",
 ]
 
 #: The classes of the synthetic data set, in label order (ESC folder numbers 001..006).
@@ -278,3 +284,248 @@ def make_demo_dataset(folder: "str | os.PathLike", *, num_classes: int = 5, clip
             writer.writerow(("filename", "fold", "target", "category", "esc10", "src_file", "take"))
             writer.writerows(meta_rows)
     return out
+
+
+# ----------------------------------------------------------------------------------
+# the whole pipeline on the synthetic set
+# ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DemoSettings:
+    """The sizes and options of one demo run (see :func:`demo_settings`)."""
+
+    num_classes: int
+    clips_per_class: int
+    seconds: float
+    sample_rate: int
+    window_width: float
+    window_overlap: float
+    mel_bands: int
+    clip_below: float
+    num_layers: int
+    num_units: int
+    bidirectional_decoder: bool
+    num_epochs: int
+    batch_size: int
+    mlp_epochs: int
+
+
+def demo_settings(*, quick: bool = False) -> DemoSettings:
+    """The demo's settings: the full run (about a minute on 2 idle cores), or a quick one.
+
+    Parameters
+    ----------
+    quick : bool
+        Fewer classes, clips, units and epochs: for tests and a first look (seconds).
+
+    Returns
+    -------
+    DemoSettings
+    """
+    common = dict(seconds=2.0, sample_rate=16000, window_width=0.05, window_overlap=0.025, mel_bands=40,
+                  clip_below=-60.0, num_layers=1, bidirectional_decoder=True)
+    if quick:
+        return DemoSettings(num_classes=4, clips_per_class=10, num_units=32, num_epochs=10, batch_size=8,
+                            mlp_epochs=200, **common)
+    return DemoSettings(num_classes=6, clips_per_class=20, num_units=96, num_epochs=30, batch_size=16,
+                        mlp_epochs=400, **common)
+
+
+@dataclass
+class DemoResult:
+    """What :func:`run_demo` produced.
+
+    Attributes
+    ----------
+    output_dir : pathlib.Path
+    audio_dir, spectrograms, run_dir, features, export_dir : pathlib.Path
+        The synthetic WAV collection, the spectrogram data set, the t-RAE run directory,
+        the learned-feature data set and the ARFF export folder.
+    plots : dict of str -> pathlib.Path
+        ``spectrogram``, ``loss`` and ``confusion`` PNG files.
+    results : audeep.evaluation.EvaluationResults
+        The cross-validated MLP scores (per fold, mean, confusion matrix).
+    chance : float
+        Accuracy of guessing (1 / number of classes; the classes are balanced).
+    seconds : dict of str -> float
+        Wall time of every step.
+    settings : DemoSettings
+    """
+
+    output_dir: Path
+    audio_dir: Path
+    spectrograms: Path
+    run_dir: Path
+    features: Path
+    export_dir: Path
+    plots: dict
+    results: object
+    chance: float
+    seconds: dict
+    settings: DemoSettings
+
+    @property
+    def accuracy(self) -> float:
+        """Mean accuracy over the folds."""
+        return self.results.accuracy
+
+
+#: Marks a folder written by :func:`run_demo`, which a later run may clear and reuse.
+_MARKER = ".audeep-demo"
+_OUTPUTS = ("audio", "spectrograms.nc", "run", "features.nc", "export", "plots")
+
+
+def _prepare_output(output_dir: Path) -> None:
+    if output_dir.exists() and not output_dir.is_dir():
+        raise ParameterError(f"--output {output_dir}: exists and is not a folder")
+    if output_dir.is_dir() and any(output_dir.iterdir()):
+        if not (output_dir / _MARKER).exists():
+            raise ParameterError(f"--output {output_dir}: the folder exists and is not empty; "
+                                 "name a new folder (or one an earlier demo wrote)")
+        for name in _OUTPUTS:  # an earlier demo's outputs: replaced
+            target = output_dir / name
+            if target.is_dir():
+                shutil.rmtree(target)
+            elif target.exists():
+                target.unlink()
+    output_dir.mkdir(parents=True, exist_ok=True)
+    (output_dir / _MARKER).write_text("written by `audeep demo`; a later demo run replaces this folder's outputs\n",
+                                      encoding="utf-8")
+
+
+def run_demo(output_dir: "str | os.PathLike" = "audeep-demo", *, quick: bool = False, seed: int = 0,
+             jobs: "int | None" = None, echo: "Callable[[str], None] | None" = print) -> DemoResult:
+    """Run the whole pipeline on a synthetic data set, through the library calls of the CLI.
+
+    1. write the synthetic collection (:func:`make_demo_dataset`, ESC layout, 5 folds);
+    2. ``preprocess``: mel spectrograms (:func:`audeep.extract.run_extraction`), and a
+       plot of one clip's dB spectrogram;
+    3. ``t-rae train``: a small time-recurrent autoencoder
+       (:func:`audeep.training.train_autoencoder`), and its loss curve;
+    4. ``t-rae generate``: the learned features (:func:`audeep.generate.generate_features`);
+    5. ``mlp evaluate --cross-validate``: the MLP over the 5 folds
+       (:func:`audeep.evaluation.evaluate`), and the confusion matrix;
+    6. ``export --format ARFF``: one ARFF file per fold (:func:`audeep.export.export`).
+
+    Parameters
+    ----------
+    output_dir : path-like
+        Where everything goes; created.  A folder written by an earlier demo is
+        reused (its outputs replaced); any other non-empty folder is refused.
+    quick : bool
+        The smaller settings of :func:`demo_settings` (for tests).
+    seed : int
+        Seeds the data, the autoencoder and the MLP.
+    jobs : int, optional
+        Worker processes for the spectrograms (default: all cores).
+    echo : callable, optional
+        Receives one line of text per step (default :func:`print`; None: silent).
+
+    Returns
+    -------
+    DemoResult
+
+    Raises
+    ------
+    ParameterError
+        If ``output_dir`` is a file or a non-empty folder that no demo wrote.
+    """
+    from audeep.dataset import DataSet
+    from audeep.evaluation import MLPClassifier, evaluate
+    from audeep.export import export
+    from audeep.extract import pretend_spectrogram, run_extraction
+    from audeep.generate import generate_features
+    from audeep.plotting import plot_confusion_matrix, plot_loss_curve, plot_spectrogram
+    from audeep.training import train_autoencoder
+
+    say = echo if echo is not None else (lambda line: None)
+    cfg = demo_settings(quick=quick)
+    out = Path(output_dir)
+    _prepare_output(out)
+    paths = {name: out / name for name in _OUTPUTS}
+    (out / "plots").mkdir()
+    seconds = {}
+    start = time.perf_counter()
+
+    def step(name):
+        seconds[name] = time.perf_counter() - step.t0
+        step.t0 = time.perf_counter()
+
+    step.t0 = start
+    say(f"audeep demo ({'quick' if quick else 'full'}): output in {out}")
+
+    collection = make_demo_dataset(paths["audio"], num_classes=cfg.num_classes,
+                                   clips_per_class=cfg.clips_per_class, seconds=cfg.seconds,
+                                   sample_rate=cfg.sample_rate, seed=seed, layout="esc")
+    step("data")
+    say(f"[1/6] data: {len(collection)} synthetic clips of {cfg.seconds:g} s at {cfg.sample_rate} Hz, "
+        f"{cfg.num_classes} classes ({', '.join(collection.class_names)}), 5 folds, ESC layout "
+        f"-> {paths['audio']} ({seconds['data']:.1f} s)")
+
+    spectrogram_options = dict(window_width=cfg.window_width, window_overlap=cfg.window_overlap,
+                               mel_bands=cfg.mel_bands, clip_below=cfg.clip_below)
+    extraction = run_extraction(paths["audio"], output=paths["spectrograms.nc"], jobs=jobs, progress=False,
+                                command="demo", **spectrogram_options)
+    with extraction.dataset as spectrograms:
+        shape = spectrograms.feature_shape
+        num_instances = spectrograms.num_instances
+    # one clip of the second class (a rising chirp) shows the spectrogram chain best
+    example = min(cfg.clips_per_class, len(collection) - 1)
+    inst, db = pretend_spectrogram(paths["audio"], example, **spectrogram_options)
+    plots = {"spectrogram": plot_spectrogram(db, out / "plots" / "spectrogram.png",
+                                             title=f"{inst.label}: {inst.filename}",
+                                             frame_step=cfg.window_width - cfg.window_overlap,
+                                             freq_label="mel band")}
+    step("preprocess")
+    say(f"[2/6] preprocess ({extraction.parser} parser): {num_instances} spectrograms of "
+        f"{shape[0]} frames x {shape[1]} mel bands, clipped below {cfg.clip_below:g} dB, scaled to [-1, 1] "
+        f"-> {paths['spectrograms.nc']} ({seconds['preprocess']:.1f} s)")
+
+    architecture = dict(num_layers=cfg.num_layers, num_units=cfg.num_units,
+                        bidirectional_decoder=cfg.bidirectional_decoder)
+    training = train_autoencoder(kind="t-rae", inputs=[paths["spectrograms.nc"]], run_dir=paths["run"],
+                                 architecture=architecture, num_epochs=cfg.num_epochs,
+                                 batch_size=cfg.batch_size, seed=seed, progress=False)
+    history = training.history
+    plots["loss"] = plot_loss_curve([r["epoch"] for r in history], [r["loss"] for r in history],
+                                    out / "plots" / "loss.png", title="t-RAE training loss (RMSE)")
+    step("train")
+    say(f"[3/6] t-rae train: {cfg.num_layers} x {cfg.num_units} GRU, bidirectional decoder, "
+        f"{cfg.num_epochs} epochs: RMSE {history[0]['loss']:.3f} -> {history[-1]['loss']:.3f} "
+        f"-> {paths['run']} ({seconds['train']:.1f} s)")
+
+    generate_features(model_dir=paths["run"], input=paths["spectrograms.nc"], outputs=[paths["features.nc"]],
+                      kind="t-rae", provenance={"command": "demo", "parameters": architecture})
+    features = DataSet.open(paths["features.nc"])
+    step("generate")
+    say(f"[4/6] t-rae generate: {features.num_instances} feature vectors of {features.feature_shape[0]} "
+        f"values -> {paths['features.nc']} ({seconds['generate']:.1f} s)")
+
+    with features:
+        results = evaluate(features, learner=MLPClassifier(num_epochs=cfg.mlp_epochs), cross_validate=True,
+                           seed=seed)
+        plots["confusion"] = plot_confusion_matrix(results.confusion_matrix, class_names=results.class_names,
+                                                   path=out / "plots" / "confusion.png",
+                                                   title="MLP on t-RAE features (5-fold CV)")
+        step("evaluate")
+        chance = 1.0 / len(results.class_names)
+        say(f"[5/6] mlp evaluate --cross-validate: 2 x 150 MLP, {cfg.mlp_epochs} epochs, "
+            f"5 folds ({seconds['evaluate']:.1f} s)")
+        for fold in results.folds:
+            say(f"      fold {fold.fold}: accuracy {fold.accuracy:.3f}  UAR {fold.uar:.3f}  "
+                f"({fold.num_eval} clips)")
+        say(f"      mean:   accuracy {results.accuracy:.3f} +- {results.accuracy_2std:.3f}  "
+            f"UAR {results.uar:.3f} +- {results.uar_2std:.3f}  (chance {chance:.3f})")
+
+        export(features, paths["export"], format="arff", name="features", labels_last=True)
+    step("export")
+    written = sorted(str(p.relative_to(paths["export"])) for p in paths["export"].rglob("*.arff"))
+    say(f"[6/6] export --format ARFF: {len(written)} files ({', '.join(written[:2])}, ...) "
+        f"-> {paths['export']} ({seconds['export']:.1f} s)")
+    total = time.perf_counter() - start
+    seconds["total"] = total
+    say(f"plots: {', '.join(str(p) for p in plots.values())}")
+    say(f"done in {total:.0f} s: mean accuracy {results.accuracy:.1%} over 5 folds, chance {chance:.1%}")
+    return DemoResult(output_dir=out, audio_dir=paths["audio"], spectrograms=paths["spectrograms.nc"],
+                      run_dir=paths["run"], features=paths["features.nc"], export_dir=paths["export"],
+                      plots=plots, results=results, chance=chance, seconds=seconds, settings=cfg)

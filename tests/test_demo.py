@@ -127,3 +127,81 @@ def test_other_layouts(tmp_path):
 def test_bad_parameters(tmp_path, kwargs, word):
     with pytest.raises(ParameterError, match=word):
         make_demo_dataset(tmp_path, **kwargs)
+
+
+# ----------------------------------------------------------------------------------
+# audeep demo: the whole pipeline
+# ----------------------------------------------------------------------------------
+
+def test_demo_refuses_a_foreign_folder_and_reuses_its_own(tmp_path, cli):
+    from audeep.demo import _prepare_output
+
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "thesis.tex").write_text("precious")
+    result = cli("demo", "--quick", "--output", foreign)
+    assert result.status != 0
+    assert "mine" in result.stderr and "not empty" in result.stderr
+    assert (foreign / "thesis.tex").read_text() == "precious"
+
+    own = tmp_path / "demo"
+    _prepare_output(own)
+    (own / "features.nc").write_text("old")
+    (own / "run").mkdir()
+    (own / "notes.txt").write_text("kept")
+    _prepare_output(own)
+    assert not (own / "features.nc").exists() and not (own / "run").exists()
+    assert (own / "notes.txt").read_text() == "kept"
+
+    with pytest.raises(ParameterError, match="not a folder"):
+        _prepare_output(foreign / "thesis.tex")
+
+
+def test_demo_quick_runs_the_pipeline(tmp_path, cli):
+    import arff
+
+    from audeep.dataset import DataSet
+
+    out = tmp_path / "demo"
+    result = cli("demo", "--quick", "--output", out, "--jobs", "1")
+    assert result.status == 0, result
+    lines = result.stdout.splitlines()
+    # every step is reported, in order
+    steps = [line.split(" ", 1)[0] for line in lines if line.startswith("[")]
+    assert steps == ["[1/6]", "[2/6]", "[3/6]", "[4/6]", "[5/6]", "[6/6]"]
+
+    # spectrograms: 4 classes x 10 clips, valid, in [-1, 1]
+    with DataSet.open(out / "spectrograms.nc") as spec:
+        assert spec.num_instances == 40 and spec.num_folds == 5
+        assert spec.class_names == ["Tone", "Chirp up", "Chirp down", "Noise burst"]
+        assert spec.validate() == []
+        x = spec.load_features()
+        assert x.shape[1:] == (79, 40) and x.min() >= -1.0 and x.max() <= 1.0
+    # features: one vector per clip, metadata unchanged
+    with DataSet.open(out / "features.nc") as feats:
+        assert feats.num_instances == 40 and feats.feature_dims == ("generated",)
+        assert feats.feature_shape == (64,)  # 1 x 32 GRU, bidirectional decoder
+        assert feats.validate() == []
+    # the run directory has one checkpoint per epoch
+    assert len(list((out / "run" / "checkpoints").glob("epoch-*.keras"))) == 10
+
+    # per-fold accuracy printed, and the mean well above chance (4 balanced classes: 0.25)
+    folds = [float(line.split("accuracy")[1].split()[0]) for line in lines if line.strip().startswith("fold ")]
+    assert len(folds) == 5 and all(0.0 <= a <= 1.0 for a in folds)
+    mean_line = next(line for line in lines if line.strip().startswith("mean:"))
+    mean = float(mean_line.split("accuracy")[1].split()[0])
+    assert mean == pytest.approx(np.mean(folds), abs=1e-3)
+    assert mean > 0.4, result.stdout
+
+    # ARFF: one file per fold with that fold's 8 validation clips, class attribute nominal
+    files = sorted((out / "export").rglob("*.arff"))
+    assert [f.parent.name for f in files] == [f"fold_{k}" for k in range(1, 6)]
+    loaded = arff.load(open(files[0]))
+    assert len(loaded["data"]) == 8
+    nominal = dict(loaded["attributes"])["label_nominal"]
+    assert sorted(nominal) == sorted(["Tone", "Chirp up", "Chirp down", "Noise burst"])
+
+    # plots are real PNG files
+    for name in ("spectrogram", "loss", "confusion"):
+        data = (out / "plots" / f"{name}.png").read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
