@@ -48,6 +48,10 @@ _EXPORTS = {
     "train_autoencoder": "audeep.training",
     "generate_features": "audeep.generate",
     "plot_loss_curve": "audeep.plotting",
+    "plot_confusion_matrix": "audeep.plotting",
+    "plot_spectrogram": "audeep.plotting",
+    "make_demo_dataset": "audeep.demo",
+    "run_demo": "audeep.demo",
 }
 
 
