@@ -198,7 +198,7 @@ def render_reference() -> str:
             out += ["", f"Prints a {kind}; accepts the [output formatter options](#output-formatters) "
                     f"(`-f {formats}`, ...)."]
     if broken:
-        out += ["", "## Commands that could not be loaded", ""]
+        out += ["", "## Registered commands not available in this build", ""]
         out += [f"- `audeep {name}`: {_cell(msg)}" for name, msg in broken.items()]
     out += ["", "## Output formatters", "",
             "Commands that print results do so through cliff's formatters, on stdout; logs go to stderr.", ""]
