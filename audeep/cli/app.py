@@ -6,6 +6,9 @@ entry point name.  Errors derived from :class:`audeep.errors.AudeepError` are pr
 as one line and give a non-zero exit status; ``--debug`` shows tracebacks.
 """
 
+import contextlib
+import importlib.abc
+import importlib.util
 import logging
 import os
 import sys
@@ -40,6 +43,48 @@ class _OneLineErrors(logging.Filter):
         return True
 
 
+@contextlib.contextmanager
+def _stderr_silenced():
+    """Send file descriptor 2 to /dev/null (C++ libraries write there directly)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+class _QuietTensorFlowImport(importlib.abc.MetaPathFinder):
+    """Silence TensorFlow's start-up messages, which since TF 2.18 ignore TF_CPP_MIN_LOG_LEVEL.
+
+    A one-shot import hook: the first import of ``keras`` or ``tensorflow`` (whichever a
+    command needs first) runs with stderr silenced; commands that never use TensorFlow
+    never import it.
+    """
+
+    NAMES = ("tensorflow", "keras")
+
+    def find_spec(self, name, path=None, target=None):
+        if name not in self.NAMES:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None:
+            return spec
+        run = spec.loader.exec_module
+
+        def exec_module(module):
+            with _stderr_silenced():
+                run(module)
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
 class AudeepApp(App):
     """The audeep command-line application."""
 
@@ -66,6 +111,9 @@ class AudeepApp(App):
         for handler in AudeepApp._handlers:  # an earlier run in this process (tests, interactive)
             root.removeHandler(handler)
         super().configure_logging()
+        if verbose < 2 and not any(isinstance(f, _QuietTensorFlowImport) for f in sys.meta_path) \
+                and "tensorflow" not in sys.modules:
+            sys.meta_path.insert(0, _QuietTensorFlowImport())
         AudeepApp._handlers = [h for h in root.handlers if h not in before]
         level = logging.DEBUG if verbose >= 3 else logging.WARNING
         for name in _NOISY_LOGGERS:
