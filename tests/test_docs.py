@@ -1,11 +1,13 @@
 """The documentation agrees with the code: the command reference, links, the README's commands."""
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from audeep.cli.reference import command_parsers, render_reference
+from audeep.cli.reference import command_parsers
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -23,7 +25,9 @@ def reference():
 
 
 def test_reference_is_up_to_date(reference):
-    expected = render_reference()
+    """Rendered in a fresh interpreter, as a user's `audeep` sees the commands."""
+    expected = subprocess.run([sys.executable, "-m", "audeep.cli.reference"], capture_output=True, text=True,
+                              check=True, cwd=ROOT).stdout
     if reference != expected:
         old, new = reference.splitlines(), expected.splitlines()
         first = next((i for i, (a, b) in enumerate(zip(old, new)) if a != b), min(len(old), len(new)))
@@ -49,7 +53,11 @@ def test_every_option_and_default_is_documented(parsers, reference):
     commands, _ = parsers
     assert commands
     formatters = reference[reference.index("## Output formatters"):]
+    unavailable = reference.split("## Registered commands not available in this build")[-1] \
+        if "## Registered commands not available" in reference else ""
     for name, (cls, parser) in commands.items():
+        if f"`audeep {name}`:" in unavailable:
+            continue  # documented as not loading in a fresh interpreter (test_reference_is_up_to_date)
         section = _section(reference, name)
         # the options cliff adds to a command that prints results come with its formatter plugins
         cliff_options = set()
