@@ -59,7 +59,9 @@ def __getattr__(name):
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'audeep' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
+    imported = import_module(module)
+    # ``audeep.export`` is a callable module (see audeep/export.py): the module itself
+    value = imported if module == f"{__name__}.{name}" else getattr(imported, name)
     globals()[name] = value
     return value
 
