@@ -1,6 +1,7 @@
 """Learned features from trained autoencoder checkpoints.
 
-The representation of every instance becomes its feature vector ``[instance, generated]``;
+The representation of every instance becomes its features: ``[instance, generated]``, or
+``[instance, time, generated]`` for the f-RAE (one representation per frame);
 all metadata (filenames, chunks, labels, folds, partitions, attributes) is copied
 unchanged.  Works for any kind registered in :data:`audeep.models.autoencoders.MODEL_KINDS`.
 """
@@ -107,13 +108,14 @@ def encode_dataset(model, dataset: DataSet, *, batch_size: int = 500) -> DataSet
     Returns
     -------
     DataSet
-        Same metadata, features [instance, generated] (float32).
+        Same metadata, features [instance, generated] (f-RAE: [instance, time, generated]),
+        float32.
     """
     parts = [features for _, features in _batches(model, dataset, batch_size)]
     if parts:
         features = np.concatenate(parts)
     else:
-        features = np.zeros((0, model.representation_size), np.float32)
+        features = np.zeros((0,) + tuple(model.generated_shape(dataset.feature_shape)), np.float32)
     return dataset.with_features(features, feature_dims=model.feature_dims())
 
 
@@ -145,7 +147,7 @@ def write_features(model, dataset: DataSet, output, *, batch_size: int = 500,
         attrs.update(audeep_version=__version__, command=provenance.get("command", ""),
                      parameters=json.dumps(provenance.get("parameters", {}), default=str, sort_keys=True),
                      created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
-    dims = dict(zip(model.feature_dims(), (model.representation_size,)))
+    dims = dict(zip(model.feature_dims(), model.generated_shape(dataset.feature_shape)))
     with DataSetWriter(output, feature_dims=dims, num_folds=dataset.num_folds, label_map=dataset.label_map,
                        with_nominal=dataset.labels_nominal is not None,
                        with_numeric=dataset.labels_numeric is not None,

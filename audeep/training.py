@@ -47,6 +47,8 @@ __all__ = [
     "read_run_config",
     "AutoencoderEstimator",
     "TimeAutoencoder",
+    "FrequencyAutoencoder",
+    "FrequencyTimeAutoencoder",
     "CONFIG_NAME",
 ]
 
@@ -448,7 +450,7 @@ def _make_callback(*, run_dir, history, keep, steps, progress, preview):
                 _summary_scalar("learning_rate", lr, number)
                 if preview is not None:
                     recon = self.model(preview, training=False)
-                    target = tf.reverse(preview, axis=[1])
+                    target = self.model.target(preview)
                     pair = tf.concat([target, recon], axis=1)  # [k, 2 time, freq]: target left, reconstruction right
                     image = tf.transpose((pair + 1.0) / 2.0, [0, 2, 1])[:, ::-1, :, None]  # low freq at the bottom
                     _summary_image("target_and_reconstruction", tf.clip_by_value(image, 0.0, 1.0), number)
@@ -608,6 +610,11 @@ class AutoencoderEstimator:
     _training = ("num_epochs", "batch_size", "learning_rate", "checkpoints_to_keep", "seed", "threads",
                  "progress")
 
+    def _store_params(self, values: dict) -> None:
+        """Store the ``__init__`` arguments (pass ``locals()``) as attributes of the same name."""
+        for name in self._get_param_names():
+            setattr(self, name, values[name])
+
     @classmethod
     def _get_param_names(cls):
         return [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
@@ -673,7 +680,7 @@ class AutoencoderEstimator:
         Returns
         -------
         DataSet
-            Features [instance, generated].
+            Features [instance, generated] (f-RAE: [instance, time, generated]).
         """
         if not hasattr(self, "model_"):
             raise ModelError(f"this {type(self).__name__} is not fitted yet: call fit() first")
@@ -707,19 +714,48 @@ class TimeAutoencoder(AutoencoderEstimator):
                  decoder: str = "paper", num_epochs: int = 10, batch_size: int = 64, learning_rate: float = 1e-3,
                  checkpoints_to_keep: "int | None" = None, seed: int = 42, threads: "int | None" = None,
                  progress: bool = False):
-        self.num_layers = num_layers
-        self.num_units = num_units
-        self.cell = cell
-        self.bidirectional_encoder = bidirectional_encoder
-        self.bidirectional_decoder = bidirectional_decoder
-        self.keep_prob = keep_prob
-        self.encoder_noise = encoder_noise
-        self.feed_previous_prob = feed_previous_prob
-        self.decoder = decoder
-        self.num_epochs = num_epochs
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.checkpoints_to_keep = checkpoints_to_keep
-        self.seed = seed
-        self.threads = threads
-        self.progress = progress
+        self._store_params(locals())
+
+
+class FrequencyAutoencoder(AutoencoderEstimator):
+    """Frequency-recurrent autoencoder (f-RAE) with a scikit-learn style interface.
+
+    Wraps :class:`audeep.models.autoencoders.FrequencyAutoencoder`; see there for the
+    architecture parameters.  ``transform`` gives features [instance, time, generated].
+    """
+
+    kind = "f-rae"
+    _architecture = ("num_layers", "num_units", "cell", "bidirectional_encoder", "bidirectional_decoder",
+                     "keep_prob", "encoder_noise", "feed_previous_prob", "freq_window_width", "freq_window_overlap")
+
+    def __init__(self, *, num_layers: int = 1, num_units: int = 16, cell: str = "GRU",
+                 bidirectional_encoder: bool = False, bidirectional_decoder: bool = False,
+                 keep_prob: float = 0.8, encoder_noise: float = 0.0, feed_previous_prob: float = 0.0,
+                 freq_window_width: int = 32, freq_window_overlap: int = 24, num_epochs: int = 10,
+                 batch_size: int = 64, learning_rate: float = 1e-3, checkpoints_to_keep: "int | None" = None,
+                 seed: int = 42, threads: "int | None" = None, progress: bool = False):
+        self._store_params(locals())
+
+
+class FrequencyTimeAutoencoder(AutoencoderEstimator):
+    """Frequency-time-recurrent autoencoder (ft-RAE) with a scikit-learn style interface.
+
+    Wraps :class:`audeep.models.autoencoders.FrequencyTimeAutoencoder`; see there for the
+    architecture parameters.  ``transform`` gives features [instance, generated].
+    """
+
+    kind = "ft-rae"
+    _architecture = ("num_f_layers", "num_f_units", "num_t_layers", "num_t_units", "cell",
+                     "bidirectional_f_encoder", "bidirectional_f_decoder", "bidirectional_t_encoder",
+                     "bidirectional_t_decoder", "keep_prob", "f_encoder_noise", "t_encoder_noise",
+                     "f_feed_previous_prob", "t_feed_previous_prob", "freq_window_width", "freq_window_overlap")
+
+    def __init__(self, *, num_f_layers: int = 1, num_f_units: int = 64, num_t_layers: int = 2,
+                 num_t_units: int = 128, cell: str = "GRU", bidirectional_f_encoder: bool = False,
+                 bidirectional_f_decoder: bool = False, bidirectional_t_encoder: bool = False,
+                 bidirectional_t_decoder: bool = False, keep_prob: float = 0.8, f_encoder_noise: float = 0.0,
+                 t_encoder_noise: float = 0.0, f_feed_previous_prob: float = 0.0, t_feed_previous_prob: float = 0.0,
+                 freq_window_width: int = 32, freq_window_overlap: int = 24, num_epochs: int = 10,
+                 batch_size: int = 64, learning_rate: float = 1e-3, checkpoints_to_keep: "int | None" = None,
+                 seed: int = 42, threads: "int | None" = None, progress: bool = False):
+        self._store_params(locals())

@@ -13,6 +13,7 @@ from audeep.cli.options import (
     add_batch_size,
     add_input,
     add_seed,
+    non_negative_int,
     positive_float,
     positive_int,
     probability,
@@ -91,8 +92,22 @@ class TrainBase(Lister):
         return ("epoch", "loss", "seconds"), rows
 
 
+def _add_freq_windows(group):
+    group.add_argument("--freq-window-width", type=positive_int, default=32, metavar="N",
+                       help="frequency bins per window of a frame (default: 32)")
+    group.add_argument("--freq-window-overlap", type=non_negative_int, default=24, metavar="N",
+                       help="bins shared by consecutive frequency windows, less than the width (default: 24)")
+
+
+def _freq_windows(args) -> dict:
+    return {"freq_window_width": args.freq_window_width, "freq_window_overlap": args.freq_window_overlap}
+
+
 class RecurrentTrainBase(TrainBase):
     """Architecture options shared by the t-RAE and f-RAE."""
+
+    #: what encoder noise zeroes
+    noise_step = "time step"
 
     def add_architecture_options(self, group):
         group.add_argument("--num-layers", type=positive_int, default=1, metavar="N",
@@ -106,19 +121,15 @@ class RecurrentTrainBase(TrainBase):
         group.add_argument("--keep-prob", type=_keep_prob, default=0.8, metavar="P",
                            help="dropout keep probability on RNN inputs and outputs (default: 0.8)")
         group.add_argument("--encoder-noise", type=probability, default=0.0, metavar="P",
-                           help="probability of zeroing a whole encoder input time step (default: 0)")
+                           help=f"probability of zeroing a whole encoder input {self.noise_step} (default: 0)")
         group.add_argument("--feed-previous-prob", type=probability, default=0.0, metavar="P",
                            help="probability of feeding the decoder its own previous output (default: 0)")
-        group.add_argument("--decoder", choices=("paper", "standard"), default="paper",
-                           help="paper: the first release's decoder that produced the papers' results; "
-                                "standard: a teacher-forced standard (bidirectional) RNN (default: paper)")
 
     def architecture(self, args):
         return {"num_layers": args.num_layers, "num_units": args.num_units, "cell": args.cell,
                 "bidirectional_encoder": args.bidirectional_encoder,
                 "bidirectional_decoder": args.bidirectional_decoder, "keep_prob": args.keep_prob,
-                "encoder_noise": args.encoder_noise, "feed_previous_prob": args.feed_previous_prob,
-                "decoder": args.decoder}
+                "encoder_noise": args.encoder_noise, "feed_previous_prob": args.feed_previous_prob}
 
 
 class GenerateBase(Lister):
@@ -155,8 +166,80 @@ class TRaeTrain(RecurrentTrainBase):
 
     kind = "t-rae"
 
+    def add_architecture_options(self, group):
+        super().add_architecture_options(group)
+        group.add_argument("--decoder", choices=("paper", "standard"), default="paper",
+                           help="paper: the first release's decoder that produced the papers' results; "
+                                "standard: a teacher-forced standard (bidirectional) RNN (default: paper)")
+
+    def architecture(self, args):
+        return dict(super().architecture(args), decoder=args.decoder)
+
 
 class TRaeGenerate(GenerateBase):
     """Generate t-RAE features (the representation) from a trained run."""
 
     kind = "t-rae"
+
+
+class FRaeTrain(RecurrentTrainBase):
+    """Train a frequency-recurrent autoencoder (f-RAE) on the frames of spectrograms."""
+
+    kind = "f-rae"
+    noise_step = "frequency window"
+
+    def add_architecture_options(self, group):
+        super().add_architecture_options(group)
+        _add_freq_windows(group)
+
+    def architecture(self, args):
+        return dict(super().architecture(args), **_freq_windows(args))
+
+
+class FRaeGenerate(GenerateBase):
+    """Generate f-RAE features (one representation per frame: [instance, time, generated])."""
+
+    kind = "f-rae"
+    default_batch_size = 64
+
+
+class FtRaeTrain(TrainBase):
+    """Train a frequency-time-recurrent autoencoder (ft-RAE) on spectrograms."""
+
+    kind = "ft-rae"
+
+    def add_architecture_options(self, group):
+        for axis, name, layers, units in (("f", "frequency", 1, 64), ("t", "time", 2, 128)):
+            group.add_argument(f"--num-{axis}-layers", type=positive_int, default=layers, metavar="N",
+                               help=f"stacked RNN layers in the {name} encoder and decoder (default: {layers})")
+            group.add_argument(f"--num-{axis}-units", type=positive_int, default=units, metavar="N",
+                               help=f"units per {name} RNN layer (default: {units})")
+        group.add_argument("--cell", type=_cell, default="GRU", metavar="GRU|LSTM",
+                           help="RNN cell, case-insensitive (default: GRU)")
+        for axis, name in (("f", "frequency"), ("t", "time")):
+            for part in ("encoder", "decoder"):
+                group.add_argument(f"--bidirectional-{axis}-{part}", action="store_true",
+                                   help=f"bidirectional {name} {part}")
+        group.add_argument("--keep-prob", type=_keep_prob, default=0.8, metavar="P",
+                           help="dropout keep probability on RNN inputs and outputs (default: 0.8)")
+        group.add_argument("--f-encoder-noise", type=probability, default=0.0, metavar="P",
+                           help="probability of zeroing a whole frequency window of the input (default: 0)")
+        group.add_argument("--t-encoder-noise", type=probability, default=0.0, metavar="P",
+                           help="probability of zeroing a whole time step of the time encoder's input (default: 0)")
+        for axis, name in (("f", "frequency"), ("t", "time")):
+            group.add_argument(f"--{axis}-feed-previous-prob", type=probability, default=0.0, metavar="P",
+                               help=f"probability of feeding the {name} decoder its own previous output "
+                                    "(default: 0)")
+        _add_freq_windows(group)
+
+    def architecture(self, args):
+        names = ("num_f_layers", "num_f_units", "num_t_layers", "num_t_units", "cell", "bidirectional_f_encoder",
+                 "bidirectional_f_decoder", "bidirectional_t_encoder", "bidirectional_t_decoder", "keep_prob",
+                 "f_encoder_noise", "t_encoder_noise", "f_feed_previous_prob", "t_feed_previous_prob")
+        return dict({name: getattr(args, name) for name in names}, **_freq_windows(args))
+
+
+class FtRaeGenerate(GenerateBase):
+    """Generate ft-RAE features (the time encoder's representation: [instance, generated])."""
+
+    kind = "ft-rae"

@@ -7,6 +7,12 @@
   previous (projected) output back instead of the teacher input; it runs the *same* cells
   as the fused stack, so both paths share weights.
 * :func:`drop_time_steps` -- encoder noise: zero whole time steps.
+* :func:`make_stacks`, :func:`encoder_final_states`, :func:`split_states`,
+  :func:`paper_decoder` -- the encoder / decoder mechanics every autoencoder shares
+  (one :class:`RNNStack` per direction, the original's flat state layout, the first
+  release's decoder).
+* :func:`window_indices`, :func:`take_windows`, :func:`reverse_freq` -- frequency windows
+  of spectrogram frames for the f-RAE and ft-RAE.
 * state helpers: the flat state layout of the original (per layer, per direction, LSTM
   as ``[c, h]``) and the conversion to/from Keras' ``[h, c]`` order.
 
@@ -28,6 +34,13 @@ __all__ = [
     "drop_time_steps",
     "shift_right",
     "reverse_time",
+    "reverse_freq",
+    "make_stacks",
+    "encoder_final_states",
+    "split_states",
+    "paper_decoder",
+    "window_indices",
+    "take_windows",
 ]
 
 #: Supported cell types.
@@ -51,6 +64,11 @@ def parse_cell(cell: str) -> str:
 def reverse_time(x):
     """Reverse a ``[batch, time, ...]`` tensor along time."""
     return tf.reverse(x, axis=[1])
+
+
+def reverse_freq(x):
+    """Reverse a ``[..., freq]`` tensor along its last axis."""
+    return tf.reverse(x, axis=[-1])
 
 
 def shift_right(x):
@@ -249,3 +267,170 @@ def feed_previous_loop(stack: RNNStack, projection, teacher, initial_states, *, 
     init_out = tf.zeros_like(prev0)
     _, _, outputs = tf.scan(body, (teacher_tm, coins), initializer=(states0, prev0, init_out))
     return tf.transpose(outputs, [1, 0, 2])
+
+
+
+# --------------------------------------------------------------------------------------
+# encoder / decoder mechanics shared by the autoencoders
+# --------------------------------------------------------------------------------------
+
+def make_stacks(prefix: str, *, bidirectional: bool, cell: str, num_units: int, num_layers: int,
+                keep_prob: float) -> list:
+    """One :class:`RNNStack` per direction, named ``{prefix}_fw`` (and ``{prefix}_bw``)."""
+    return [RNNStack(cell=cell, num_units=num_units, num_layers=num_layers, keep_prob=keep_prob,
+                     name=f"{prefix}_{d}")
+            for d in (("fw", "bw") if bidirectional else ("fw",))]
+
+
+def encoder_final_states(stacks, x, *, training=False):
+    """Final states of an encoder (one stack per direction) in the original's flat layout.
+
+    The backward stack reads ``x`` reversed in time.  The layout is per layer, per
+    direction, LSTM as ``[c, h]``.
+
+    Parameters
+    ----------
+    stacks : list of RNNStack
+        Forward (and backward) stack of equal shape.
+    x : tensor [batch, time, features]
+    training : bool
+
+    Returns
+    -------
+    tensor [batch, sum of the stacks' state sizes]
+    """
+    per_direction = []
+    for d, stack in enumerate(stacks):
+        _, finals = stack(x if d == 0 else reverse_time(x), training=training)
+        per_direction.append(finals)
+    num_layers = stacks[0].num_layers
+    flat = [state for layer in range(num_layers) for finals in per_direction for state in finals[layer]]
+    return tf.concat(flat, axis=-1)
+
+
+def split_states(states, *, num_directions: int, num_layers: int, states_per_layer: int) -> list:
+    """Split a flat state vector (original layout) into per-direction, per-layer states.
+
+    Parameters
+    ----------
+    states : tensor [batch, num_directions * num_layers * states_per_layer * units]
+    num_directions, num_layers, states_per_layer : int
+
+    Returns
+    -------
+    list
+        ``out[direction][layer]`` = list of ``states_per_layer`` tensors [batch, units]
+        (LSTM ``[c, h]``), ready as ``initial_states`` of :class:`RNNStack`.
+    """
+    pieces = tf.split(states, num_layers * num_directions * states_per_layer, axis=-1)
+    out = [[None] * num_layers for _ in range(num_directions)]
+    i = 0
+    for layer in range(num_layers):
+        for d in range(num_directions):
+            out[d][layer] = pieces[i:i + states_per_layer]
+            i += states_per_layer
+    return out
+
+
+def paper_decoder(stacks, projections, decoder_input, initial_states, *, feed_prob: float = 0.0,
+                  training: bool = False):
+    """The first release's decoder, for one or two directions.
+
+    Each direction is its own stack; the backward one reads ``decoder_input`` reversed in
+    time.  At step ``s`` a direction's cell receives its input at ``s - 1`` (zeros at
+    ``s = 0``) or, with probability ``feed_prob``, its own previous output; its output is
+    ``tanh(projection(h))``.  Outputs are concatenated in processing order (the backward
+    direction's are not flipped back).  ``feed_prob == 0`` runs the fused stacks, else
+    :func:`feed_previous_loop`.
+
+    Parameters
+    ----------
+    stacks : list of RNNStack
+    projections : list of keras.layers.Dense
+        Per direction, ``num_units -> features``.
+    decoder_input : tensor [batch, steps, features]
+        The target shifted one step later.
+    initial_states : list
+        ``initial_states[direction][layer]`` as from :func:`split_states`.
+    feed_prob : float
+    training : bool
+
+    Returns
+    -------
+    tensor [batch, steps, features * len(stacks)]
+    """
+    outputs = []
+    for d, stack in enumerate(stacks):
+        direction_input = decoder_input if d == 0 else reverse_time(decoder_input)
+        teacher = shift_right(direction_input)  # the cell at step s reads the input at s - 1
+        if feed_prob > 0:
+            out = feed_previous_loop(stack, projections[d], teacher, initial_states[d], feed_prob=feed_prob,
+                                     training=training)
+        else:
+            seq, _ = stack(teacher, initial_states=initial_states[d], training=training)
+            out = tf.tanh(projections[d](seq))
+        outputs.append(out)
+    return outputs[0] if len(outputs) == 1 else tf.concat(outputs, axis=-1)
+
+
+# --------------------------------------------------------------------------------------
+# frequency windows
+# --------------------------------------------------------------------------------------
+
+def window_indices(*, num_bins: int, width: int, overlap: int):
+    """Bin indices of the frequency windows of a frame.
+
+    Windows of ``width`` bins start every ``width - overlap`` bins from bin 0; the last
+    ``leftover`` bins that fill no whole window belong to no window.
+
+    Parameters
+    ----------
+    num_bins : int
+        Frequency bins of a frame.
+    width : int
+        Bins per window.
+    overlap : int
+        Bins shared by consecutive windows, ``0 <= overlap < width``.
+
+    Returns
+    -------
+    (numpy.ndarray [num_windows, width] of int32, int)
+        The indices and the number of leftover bins.
+
+    Raises
+    ------
+    ParameterError
+        For a width that is not positive or wider than ``num_bins``, or an overlap outside
+        ``[0, width)``.
+    """
+    import numpy as np
+
+    if int(width) != width or width < 1:
+        raise ParameterError(f"freq_window_width {width!r}: expected a positive integer")
+    if int(overlap) != overlap or not 0 <= overlap < width:
+        raise ParameterError(f"freq_window_overlap {overlap!r}: expected an integer in [0, {width}) "
+                             f"(less than freq_window_width {width})")
+    if width > num_bins:
+        raise ParameterError(f"freq_window_width {width}: wider than the {num_bins} frequency bins of the input; "
+                             f"expected at most {num_bins}")
+    step = int(width) - int(overlap)
+    count = (int(num_bins) - int(width)) // step + 1
+    starts = np.arange(count) * step
+    leftover = int(num_bins) - int(starts[-1] + width)
+    return (starts[:, None] + np.arange(int(width))[None, :]).astype(np.int32), leftover
+
+
+def take_windows(frames, indices):
+    """Frequency windows of frames.
+
+    Parameters
+    ----------
+    frames : tensor [batch, freq]
+    indices : array [num_windows, width]
+        From :func:`window_indices`.
+
+    Returns
+    -------
+    tensor [batch, num_windows, width]
+    """
+    return tf.gather(frames, tf.constant(indices), axis=-1)
