@@ -4,10 +4,10 @@ Builds a synthetic spectrogram data set of about ``--gigabytes`` GB of features 
 [time, freq] float32, written with the streaming writer), then runs, each in its own
 process through the real CLI, ``t-rae train`` (one epoch, a small model: memory, not
 speed, is measured), ``t-rae generate`` and ``export`` on it, and prints each command's
-peak RSS next to the data size.  Peak RSS should stay flat (well under the data size,
-≤ 2 GB) whatever the file size.
+peak RSS next to the data size, for several sizes.  Peak RSS should stay flat (the same
+for every size, ≤ 2 GB) whatever the file size.
 
-    python benchmarks/bench_memory.py --gigabytes 8 --workdir /tmp/audeep-mem
+    python benchmarks/bench_memory.py --gigabytes 1 8 --export-gigabytes 0.1 0.4
 """
 
 import argparse
@@ -55,38 +55,47 @@ def peak_rss_of(argv) -> "tuple[float, float]":
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--gigabytes", type=float, default=8.0, help="feature bytes of the synthetic set")
+    parser.add_argument("--gigabytes", type=float, nargs="+", default=[1.0, 8.0],
+                        help="feature sizes (GB) of the synthetic sets for train and generate")
+    parser.add_argument("--export-gigabytes", type=float, nargs="+", default=[0.1, 0.4],
+                        help="feature sizes (GB) for export (text formatting runs at ~5 MB/s)")
     parser.add_argument("--shape", type=int, nargs=2, default=(124, 128))
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/audeep-mem"))
     parser.add_argument("--num-units", type=int, default=16, help="units of the (small) t-RAE")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    data = args.workdir / "big.nc"
-    if not data.exists():
-        t = time.perf_counter()
-        n = build(data, args.gigabytes, args.shape)
-        print(f"built {n} instances ({args.gigabytes:.1f} GB of features, {data.stat().st_size / 1e9:.2f} GB on disk) "
-              f"in {time.perf_counter() - t:.0f} s", flush=True)
     audeep = [sys.executable, "-m", "audeep"]
-    run = args.workdir / "run"
-    shutil.rmtree(run, ignore_errors=True)
-    steps = [
-        ("t-rae train (1 epoch)", audeep + ["t-rae", "train", "--input", str(data), "--run-name", str(run),
-                                            "--num-epochs", "1", "--num-units", str(args.num_units),
-                                            "--batch-size", "256"]),
-        ("t-rae generate", audeep + ["t-rae", "generate", "--model-dir", str(run), "--input", str(data),
-                                     "--output", str(args.workdir / "features.nc")]),
-        ("export CSV (spectrograms)", audeep + ["export", "--input", str(data), "--format", "csv",
-                                                "--output", str(args.workdir / "export")]),
-    ]
-    size_mb = os.path.getsize(data) / 2**20
-    print(f"data set file: {size_mb:.0f} MiB")
-    print(f"{'command':28s} {'seconds':>8s} {'peak RSS MiB':>13s} {'RSS / file':>10s}")
-    for name, argv in steps:
-        shutil.rmtree(args.workdir / "export", ignore_errors=True)
+    print(f"{'command':24s} {'features GB':>11s} {'file MiB':>9s} {'seconds':>8s} {'peak RSS MiB':>13s}")
+
+    def dataset(gigabytes):
+        path = args.workdir / f"set-{gigabytes:g}GB.nc"
+        if not path.exists():
+            build(path, gigabytes, args.shape)
+        return path
+
+    def report(name, gigabytes, path, argv):
         seconds, peak = peak_rss_of(argv)
-        print(f"{name:28s} {seconds:8.1f} {peak:13.0f} {peak / size_mb:10.3f}", flush=True)
+        print(f"{name:24s} {gigabytes:11.2f} {path.stat().st_size / 2**20:9.0f} {seconds:8.1f} {peak:13.0f}",
+              flush=True)
+
+    for gigabytes in args.gigabytes:
+        data = dataset(gigabytes)
+        run = args.workdir / "run"
+        shutil.rmtree(run, ignore_errors=True)
+        report("t-rae train (1 epoch)", gigabytes, data,
+               audeep + ["t-rae", "train", "--input", str(data), "--run-name", str(run), "--num-epochs", "1",
+                         "--num-units", str(args.num_units), "--batch-size", "256", "--no-progress"])
+        report("t-rae generate", gigabytes, data,
+               audeep + ["t-rae", "generate", "--model-dir", str(run), "--input", str(data),
+                         "--output", str(args.workdir / "features.nc")])
+        if not args.keep:
+            data.unlink()
+    for gigabytes in args.export_gigabytes:
+        data = dataset(gigabytes)
+        shutil.rmtree(args.workdir / "export", ignore_errors=True)
+        report("export CSV", gigabytes, data,
+               audeep + ["export", "--input", str(data), "--format", "csv", "--output", str(args.workdir / "export")])
     if not args.keep:
         shutil.rmtree(args.workdir)
 
