@@ -45,6 +45,8 @@ _EXPORTS = {
     "LinearSVM": "audeep.evaluation",
     "EvaluationResults": "audeep.evaluation",
     "TimeAutoencoder": "audeep.training",
+    "FrequencyAutoencoder": "audeep.training",
+    "FrequencyTimeAutoencoder": "audeep.training",
     "train_autoencoder": "audeep.training",
     "generate_features": "audeep.generate",
     "plot_loss_curve": "audeep.plotting",

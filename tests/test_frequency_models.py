@@ -338,9 +338,13 @@ def test_train_and_generate(tmp_path, smooth, kind, arch, generated):
 
 
 def test_estimators(smooth):
-    from audeep.training import FrequencyAutoencoder as FRae
-    from audeep.training import FrequencyTimeAutoencoder as FtRae
+    import inspect
 
+    import audeep
+
+    FRae, FtRae = audeep.FrequencyAutoencoder, audeep.FrequencyTimeAutoencoder
+    for cls in (FRae, FtRae):
+        assert all(p.kind is p.KEYWORD_ONLY for p in inspect.signature(cls).parameters.values())
     out = FRae(num_units=2, num_epochs=1, batch_size=12, freq_window_width=8, freq_window_overlap=0,
                cell="lstm").fit(smooth).transform(smooth)
     assert out.feature_shape == (6, 4) and out.feature_dims == ("time", "generated")
