@@ -36,7 +36,6 @@ import datetime
 import enum
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Mapping, Sequence
@@ -44,6 +43,7 @@ from typing import Iterator, Mapping, Sequence
 import numpy as np
 import xarray as xr
 
+from audeep.atomic import atomic_path
 from audeep.errors import DataSetError, ParameterError
 
 __all__ = [
@@ -693,31 +693,11 @@ class DataSet:
             The written file.
         """
         path = Path(path)
-        with DataSetWriter(
-            path,
-            feature_dims=dict(zip(self.feature_dims, self.feature_shape)),
-            num_folds=self.num_folds,
-            label_map=self.label_map,
-            with_nominal=self.labels_nominal is not None,
-            with_numeric=self.labels_numeric is not None,
-            with_partition=self.partitions is not None,
-            with_length=self.lengths is not None,
-            attrs={k: v for k, v in self.attrs.items() if k not in ("label_map", "feature_dims")},
-        ) as writer:
-            rows = _rows_per_chunk(self.feature_shape)
-            for start in range(0, self.num_instances, rows):
-                stop = min(start + rows, self.num_instances)
-                sl = slice(start, stop)
-                writer.append(
-                    features=np.asarray(self.data[FEATURES][sl].values, np.float32),
-                    filenames=self.filenames[sl],
-                    chunk_nrs=self.chunk_nrs[sl],
-                    labels_nominal=None if self.labels_nominal is None else self.labels_nominal[sl],
-                    labels_numeric=None if self.labels_numeric is None else self.labels_numeric[sl],
-                    cv_folds=self.cv_folds[sl],
-                    partitions=None if self.partitions is None else self.partitions[sl],
-                    lengths=None if self.lengths is None else self.lengths[sl],
-                )
+        with DataSetWriter.like(self, path, feature_dims=dict(zip(self.feature_dims, self.feature_shape)),
+                                with_length=self.lengths is not None) as writer:
+            for rows, features in self.iter_batches(batch_size=_rows_per_chunk(self.feature_shape)):
+                writer.append_rows(self, rows, features=features,
+                                   lengths=None if self.lengths is None else self.lengths[rows])
         return path
 
     def __repr__(self) -> str:
@@ -857,22 +837,63 @@ class DataSetWriter:
         self._nc = None
         self._tmp = None
 
+    @classmethod
+    def like(cls, dataset: "DataSet", path, *, feature_dims: Mapping[str, int], with_length: bool = False,
+             attrs: "Mapping[str, object] | None" = None) -> "DataSetWriter":
+        """A writer for a data set with the metadata layout of ``dataset`` and other features.
+
+        Parameters
+        ----------
+        dataset : DataSet
+            Source of the metadata layout (folds, label map, optional variables) and of the
+            attributes (``attrs`` entries override them).
+        path : path-like
+        feature_dims : mapping str -> int
+            The new features' dimensions.
+        with_length : bool
+            Whether the output has a ``length`` variable.
+        attrs : mapping, optional
+        """
+        merged = {k: v for k, v in dataset.attrs.items() if k not in ("label_map", "feature_dims")}
+        merged.update(attrs or {})
+        return cls(path, feature_dims=feature_dims, num_folds=dataset.num_folds, label_map=dataset.label_map,
+                   with_nominal=dataset.labels_nominal is not None, with_numeric=dataset.labels_numeric is not None,
+                   with_partition=dataset.partitions is not None, with_length=with_length, attrs=merged)
+
+    def append_rows(self, dataset: "DataSet", rows, *, features, lengths=None) -> None:
+        """Append ``features`` for the instances ``rows`` of ``dataset``, copying their metadata.
+
+        Parameters
+        ----------
+        dataset : DataSet
+        rows : array-like of int, shape (n_rows,)
+        features : array-like, shape (n_rows, *feature_shape)
+        lengths : array-like of int, shape (n_rows,), optional
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+
+        def pick(values):
+            return None if values is None else values[rows]
+
+        self.append(features=features, filenames=dataset.filenames[rows], chunk_nrs=dataset.chunk_nrs[rows],
+                    labels_nominal=pick(dataset.labels_nominal), labels_numeric=pick(dataset.labels_numeric),
+                    cv_folds=dataset.cv_folds[rows], partitions=pick(dataset.partitions), lengths=lengths)
+
     def __enter__(self) -> "DataSetWriter":
         import netCDF4
 
         folder = self.path.parent if str(self.path.parent) else Path(".")
         if not folder.is_dir():
             raise DataSetError(f"{self.path}: the folder {folder} does not exist")
+        self._atomic = atomic_path(self.path)
         try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
-        except OSError as exc:
-            raise DataSetError(f"{self.path}: cannot write in {folder} ({exc.strerror})") from exc
-        os.close(fd)
-        self._tmp = Path(tmp)
+            self._tmp = tmp = self._atomic.__enter__()
+        except ParameterError as exc:
+            raise DataSetError(str(exc)) from exc
         try:
-            nc = netCDF4.Dataset(tmp, "w", format="NETCDF4")
+            nc = netCDF4.Dataset(str(tmp), "w", format="NETCDF4")
         except OSError as exc:
-            self._tmp.unlink(missing_ok=True)
+            self._atomic.__exit__(type(exc), exc, exc.__traceback__)
             raise DataSetError(f"{self.path}: cannot create netCDF file ({exc})") from exc
         self._nc = nc
         nc.createDimension(INSTANCE_DIM, None)
@@ -950,12 +971,11 @@ class DataSetWriter:
         try:
             if nc is not None:
                 nc.close()
+        except BaseException as close_error:
+            exc_type, exc, tb = type(close_error), close_error, close_error.__traceback__
+            raise
         finally:
-            if exc_type is None:
-                os.replace(self._tmp, self.path)
-                os.chmod(self.path, 0o666 & ~_umask())
-            else:
-                self._tmp.unlink(missing_ok=True)
+            self._atomic.__exit__(exc_type, exc, tb)  # rename when complete, else remove
 
 
 def _missing_as_nan(values, k: int) -> np.ndarray:
@@ -963,9 +983,3 @@ def _missing_as_nan(values, k: int) -> np.ndarray:
         return np.full(k, np.nan)
     arr = np.asarray(values, dtype=np.float64)
     return np.where(arr == MISSING, np.nan, arr)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

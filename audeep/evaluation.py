@@ -35,7 +35,6 @@ import io
 import logging
 import math
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -45,6 +44,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from audeep.atomic import write_text_atomic
 from audeep.dataset import MISSING, DataSet, Partition
 from audeep.errors import DataSetError, ParameterError
 
@@ -787,25 +787,9 @@ def predict(train_dataset: DataSet, eval_dataset: DataSet, *, learner=None, trai
 # files
 # ----------------------------------------------------------------------------------
 
-def _write_atomically(path: Path, text: str) -> Path:
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise ParameterError(f"{path}: the folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def write_predictions(predictions, path: "str | os.PathLike") -> Path:
     """Write the table of :func:`predict` as CSV (with a header) atomically; returns the path."""
-    return _write_atomically(Path(path), predictions.to_csv(index=False, lineterminator="\n"))
+    return write_text_atomic(Path(path), predictions.to_csv(index=False, lineterminator="\n"))
 
 
 def results_row(results: EvaluationResults, **context) -> dict:
@@ -844,4 +828,4 @@ def append_results_row(path: "str | os.PathLike", row: dict) -> Path:
     if not existing.strip():
         writer.writerow(header)
     writer.writerow([row[k] for k in header])
-    return _write_atomically(path, existing + buffer.getvalue())
+    return write_text_atomic(path, existing + buffer.getvalue())

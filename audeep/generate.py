@@ -14,7 +14,7 @@ from typing import Sequence
 
 import numpy as np
 
-from audeep.dataset import DataSet, DataSetWriter
+from audeep.dataset import DataSet, DataSetWriter, provenance_attrs
 from audeep.errors import ModelError, ParameterError
 
 __all__ = ["load_autoencoder", "encode_dataset", "write_features", "generate_features"]
@@ -79,7 +79,10 @@ def _encoder(model, shape):
     spec = tf.TensorSpec((None,) + tuple(shape), tf.float32)
     # XLA measured 1.14-1.25x faster for generation on CPU; cuDNN kernels (GPU) cannot be XLA-compiled
     jit = not tf.config.list_logical_devices("GPU")
-    return tf.function(lambda x: model.encode(x, training=False), input_signature=[spec], jit_compile=jit)
+    def encode(x):
+        return model.encode(x, training=False)
+
+    return tf.function(encode, input_signature=[spec], jit_compile=jit)
 
 
 def _batches(model, dataset: DataSet, batch_size: int):
@@ -136,32 +139,13 @@ def write_features(model, dataset: DataSet, output, *, batch_size: int = 500,
     -------
     pathlib.Path
     """
-    from audeep import __version__
-
     output = Path(output)
-    attrs = {k: v for k, v in dataset.attrs.items() if k not in ("label_map", "feature_dims")}
-    if provenance:
-        import datetime
-        import json
-
-        attrs.update(audeep_version=__version__, command=provenance.get("command", ""),
-                     parameters=json.dumps(provenance.get("parameters", {}), default=str, sort_keys=True),
-                     created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
+    attrs = provenance_attrs(command=provenance.get("command", ""),
+                             parameters=provenance.get("parameters", {})) if provenance else None
     dims = dict(zip(model.feature_dims(), model.generated_shape(dataset.feature_shape)))
-    with DataSetWriter(output, feature_dims=dims, num_folds=dataset.num_folds, label_map=dataset.label_map,
-                       with_nominal=dataset.labels_nominal is not None,
-                       with_numeric=dataset.labels_numeric is not None,
-                       with_partition=dataset.partitions is not None, attrs=attrs) as writer:
+    with DataSetWriter.like(dataset, output, feature_dims=dims, attrs=attrs) as writer:
         for rows, features in _batches(model, dataset, batch_size):
-            writer.append(
-                features=features,
-                filenames=dataset.filenames[rows],
-                chunk_nrs=dataset.chunk_nrs[rows],
-                labels_nominal=None if dataset.labels_nominal is None else dataset.labels_nominal[rows],
-                labels_numeric=None if dataset.labels_numeric is None else dataset.labels_numeric[rows],
-                cv_folds=dataset.cv_folds[rows],
-                partitions=None if dataset.partitions is None else dataset.partitions[rows],
-            )
+            writer.append_rows(dataset, rows, features=features)
     return output
 
 

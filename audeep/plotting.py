@@ -7,12 +7,12 @@ returns the path.  matplotlib is imported lazily, inside :func:`new_figure`.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
+from audeep.atomic import atomic_path
 from audeep.errors import ParameterError
 
-__all__ = ["new_figure", "save_figure", "plot_confusion_matrix", "plot_tsne", "plot_loss_curve"]
+__all__ = ["new_figure", "save_figure", "plot_spectrogram", "plot_confusion_matrix", "plot_tsne", "plot_loss_curve"]
 
 
 def new_figure(*, nrows: int = 1, ncols: int = 1, figsize=(8, 5)):
@@ -34,19 +34,9 @@ def new_figure(*, nrows: int = 1, ncols: int = 1, figsize=(8, 5)):
 
 def save_figure(fig, path: "str | os.PathLike", *, dpi: int = 100) -> Path:
     """Save ``fig`` as a PNG at ``path`` atomically (temporary file + rename)."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise ParameterError(f"{path}: the folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=folder)
-    os.close(fd)
-    try:
+    with atomic_path(path, suffix=".png") as tmp:
         fig.savefig(tmp, format="png", dpi=dpi)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return Path(path)
 
 
 def plot_confusion_matrix(matrix, *, class_names, path: "str | os.PathLike", normalise: bool = True,

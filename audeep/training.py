@@ -36,6 +36,7 @@ from typing import Sequence
 
 import numpy as np
 
+from audeep.atomic import atomic_path, write_text_atomic
 from audeep.dataset import DataSet
 from audeep.errors import DataSetError, ModelError, ParameterError
 
@@ -306,17 +307,6 @@ def load_checkpoint(path, *, compile: bool = True):
         raise ModelError(f"{path}: corrupt checkpoint ({type(exc).__name__}: {exc})") from exc
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def read_history(run_dir) -> list:
     """Rows of ``history.csv`` as dicts (epoch int, loss/learning_rate/seconds float)."""
     path = Path(run_dir) / HISTORY_NAME
@@ -334,7 +324,7 @@ def _write_history(run_dir: Path, rows: list) -> None:
     for row in rows:
         writer.writerow({"epoch": row["epoch"], "loss": f"{row['loss']:.6f}",
                          "learning_rate": f"{row['learning_rate']:.6g}", "seconds": f"{row['seconds']:.3f}"})
-    _write_atomic(run_dir / HISTORY_NAME, buf.getvalue())
+    write_text_atomic(run_dir / HISTORY_NAME, buf.getvalue())
 
 
 # --------------------------------------------------------------------------------------
@@ -436,9 +426,8 @@ def _make_callback(*, run_dir, history, keep, steps, progress, preview):
                 self.bar.close()
             number = epoch + 1
             folder = run_dir / CHECKPOINT_DIR
-            tmp = folder / f".tmp-epoch-{number:04d}.keras"
-            self.model.save(tmp)
-            os.replace(tmp, folder / f"epoch-{number:04d}.keras")
+            with atomic_path(folder / f"epoch-{number:04d}.keras", suffix=".keras") as tmp:
+                self.model.save(tmp)
             if keep is not None:
                 for old in list(list_checkpoints(run_dir))[:-keep]:
                     list_checkpoints(run_dir)[old].unlink(missing_ok=True)
@@ -571,7 +560,7 @@ def train_autoencoder(*, kind: str, inputs: Sequence, run_dir, architecture: "di
     data, steps = make_input(datasets, batch_size=batch_size, seed=seed + start_epoch, in_memory=in_memory)
     if not resume:
         run_dir.mkdir(parents=True, exist_ok=True)
-        _write_atomic(config_path, json.dumps(config, indent=2) + "\n")
+        write_text_atomic(config_path, json.dumps(config, indent=2) + "\n")
     (run_dir / CHECKPOINT_DIR).mkdir(parents=True, exist_ok=True)
 
     if not model.built:
