@@ -71,20 +71,19 @@ LOG = logging.getLogger(__name__)
 # ----------------------------------------------------------------------------------
 
 def _tensorflow():
-    """Import TensorFlow and Keras, with thread pools sized for the machine (once per process)."""
+    """Import TensorFlow and Keras, with thread pools sized for the machine (once per process).
+
+    Dense layers use every core (unlike the recurrent autoencoders, see
+    :func:`audeep.training.default_threads`).
+    """
     import tensorflow as tf
 
     global _THREADS_CONFIGURED
     if not _THREADS_CONFIGURED:
+        from audeep.training import configure_threads
+
         _THREADS_CONFIGURED = True
-        cores = os.cpu_count() or 1
-        try:
-            if tf.config.threading.get_intra_op_parallelism_threads() == 0:
-                tf.config.threading.set_intra_op_parallelism_threads(cores)
-            if tf.config.threading.get_inter_op_parallelism_threads() == 0:
-                tf.config.threading.set_inter_op_parallelism_threads(min(2, cores))
-        except RuntimeError:  # TensorFlow is already running: keep its settings
-            pass
+        configure_threads(threads=os.cpu_count() or 1)
     import keras
 
     return tf, keras
