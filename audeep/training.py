@@ -5,7 +5,7 @@ A *run directory* holds everything of one training run::
     RUN/config.json                    kind, architecture (constructor arguments), training options
     RUN/checkpoints/epoch-0001.keras   model + optimizer state after every epoch
     RUN/history.csv                    epoch, loss, learning rate, seconds
-    RUN/loss.png                       the loss curve
+    RUN/loss.png                       the loss curve (drawn when training ends)
     RUN/logs/                          TensorBoard (loss, learning rate, a reconstruction image)
 
 Checkpoints are written atomically at the end of every epoch, so an interrupted run
@@ -392,7 +392,7 @@ def _make_callback(*, run_dir, history, keep, steps, progress, preview):
     from audeep.plotting import plot_loss_curve
 
     class _RunCallback(keras.callbacks.Callback):
-        """Per-epoch checkpoint, history, loss plot, TensorBoard and a progress bar."""
+        """Per-epoch checkpoint, history, TensorBoard and a progress bar; the loss plot at the end."""
 
         def __init__(self):
             super().__init__()
@@ -433,7 +433,6 @@ def _make_callback(*, run_dir, history, keep, steps, progress, preview):
                     list_checkpoints(run_dir)[old].unlink(missing_ok=True)
             history.append({"epoch": number, "loss": loss, "learning_rate": lr, "seconds": seconds})
             _write_history(run_dir, history)
-            plot_loss_curve([r["epoch"] for r in history], [r["loss"] for r in history], run_dir / LOSS_PLOT_NAME)
             with self.writer.as_default(step=number):
                 _summary_scalar("loss", loss, number)
                 _summary_scalar("learning_rate", lr, number)
@@ -445,6 +444,12 @@ def _make_callback(*, run_dir, history, keep, steps, progress, preview):
                     _summary_image("target_and_reconstruction", tf.clip_by_value(image, 0.0, 1.0), number)
             self.writer.flush()
             log.info("epoch %d: loss %.5f (%.1f s)", number, loss, seconds)
+
+        def on_train_end(self, logs=None):
+            # drawn once (matplotlib costs a noticeable part of a short epoch); history.csv has every epoch
+            if history:
+                plot_loss_curve([r["epoch"] for r in history], [r["loss"] for r in history],
+                                run_dir / LOSS_PLOT_NAME)
 
     return _RunCallback()
 
