@@ -663,13 +663,17 @@ class AutoencoderEstimator:
         self.run_dir_ = None if tmp is not None else Path(run_dir)
         return self
 
-    def transform(self, dataset, *, batch_size: int = 500) -> DataSet:
+    def transform(self, dataset, *, batch_size: int = 500, features: str = "bottleneck") -> DataSet:
         """Learned features of every instance, metadata unchanged.
 
         Parameters
         ----------
         dataset : DataSet or path-like
             Spectrograms [instance, time, freq] of the shape trained on.
+        batch_size : int
+        features : {"bottleneck", "pooled", "both"}
+            The representation (default), the pooled encoder outputs, or both (t-RAE);
+            see :func:`audeep.generate.encode_dataset`.
 
         Returns
         -------
@@ -681,7 +685,7 @@ class AutoencoderEstimator:
         from audeep.generate import encode_dataset
 
         ds = dataset if isinstance(dataset, DataSet) else DataSet.open(dataset)
-        return encode_dataset(self.model_, ds, batch_size=batch_size)
+        return encode_dataset(self.model_, ds, batch_size=batch_size, features=features)
 
     def fit_transform(self, dataset, y=None, **kwargs) -> DataSet:
         """``fit`` then ``transform`` the same data set."""

@@ -137,6 +137,8 @@ class GenerateBase(Lister):
 
     kind = ""
     default_batch_size = 500
+    #: the choices of ``--features`` (the option is offered when there is more than one)
+    feature_choices = ("bottleneck",)
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
@@ -147,17 +149,24 @@ class GenerateBase(Lister):
         parser.add_argument("--steps", nargs="+", type=positive_int, default=None, metavar="E",
                             help="checkpoints (epoch numbers) to use (default: the newest)")
         add_batch_size(parser, default=self.default_batch_size)
+        if len(self.feature_choices) > 1:
+            parser.add_argument("--features", choices=self.feature_choices, default=self.feature_choices[0],
+                                help="bottleneck: the representation (the paper's feature); pooled: mean and "
+                                     "standard deviation over time of the encoder's top-layer outputs; both: "
+                                     "the two concatenated (default: bottleneck)")
         _add_threads(parser)
         return parser
 
     def take_action(self, args):
         from audeep.generate import generate_features
 
+        features = getattr(args, "features", "bottleneck")
         written = generate_features(
             model_dir=args.model_dir, input=args.input, outputs=args.output, steps=args.steps,
-            batch_size=args.batch_size, kind=self.kind, threads=args.threads,
+            batch_size=args.batch_size, features=features, kind=self.kind, threads=args.threads,
             provenance={"command": f"{self.kind} generate",
-                        "parameters": {"model_dir": args.model_dir, "input": args.input, "steps": args.steps}})
+                        "parameters": {"model_dir": args.model_dir, "input": args.input, "steps": args.steps,
+                                       "features": features}})
         return ("step", "output"), [(step, str(path)) for step, path in written]
 
 
@@ -177,9 +186,10 @@ class TRaeTrain(RecurrentTrainBase):
 
 
 class TRaeGenerate(GenerateBase):
-    """Generate t-RAE features (the representation) from a trained run."""
+    """Generate t-RAE features (the representation, or pooled encoder outputs) from a trained run."""
 
     kind = "t-rae"
+    feature_choices = ("bottleneck", "pooled", "both")
 
 
 class FRaeTrain(RecurrentTrainBase):

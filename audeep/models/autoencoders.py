@@ -34,13 +34,17 @@ from audeep.models.layers import (
     window_indices,
 )
 
-__all__ = ["MODEL_KINDS", "AutoencoderBase", "TimeAutoencoder", "FrequencyAutoencoder", "FrequencyTimeAutoencoder",
+__all__ = ["FEATURES", "MODEL_KINDS", "AutoencoderBase", "TimeAutoencoder", "FrequencyAutoencoder", "FrequencyTimeAutoencoder",
            "rmse", "register_kind", "model_class"]
 
 log = logging.getLogger(__name__)
 
 #: Decoder variants: the paper's (first release) and the later release's standard one.
 DECODERS = ("paper", "standard")
+
+#: What ``generate`` can write: the paper's representation (the bottleneck), the mean and
+#: standard deviation over time of the encoder's top-layer outputs ("pooled"), or both.
+FEATURES = ("bottleneck", "pooled", "both")
 
 #: Registry: kind name -> autoencoder class.
 MODEL_KINDS: dict = {}
@@ -153,9 +157,36 @@ class AutoencoderBase(keras.Model):
         """Names of the generated feature dimensions."""
         return ("generated",)
 
-    def generated_shape(self, input_shape) -> tuple:
+    def generated_shape(self, input_shape, features: str = "bottleneck") -> tuple:
         """Shape of the features of one instance whose spectrogram has ``input_shape``."""
+        self._check_features(features)
         return (self.representation_size,)
+
+    #: The kinds of features :meth:`features` can give (see :data:`FEATURES`).
+    feature_choices = ("bottleneck",)
+
+    def _check_features(self, features: str) -> None:
+        if features not in self.feature_choices:
+            raise ParameterError(f"features {features!r}: a {self.kind} model gives "
+                                 f"{' or '.join(self.feature_choices)}")
+
+    def features(self, x, *, features: str = "bottleneck", lengths=None):
+        """The features of ``x`` for generation (no dropout, no noise).
+
+        Parameters
+        ----------
+        x : tensor [batch, time, freq]
+        features : str
+            One of :attr:`feature_choices`; ``"bottleneck"`` is the representation.
+        lengths : tensor [batch] of int, optional
+            Valid time steps (variable-length input); used by the pooled features.
+
+        Returns
+        -------
+        tensor [batch, *generated_shape]
+        """
+        self._check_features(features)
+        return self.encode(x, training=False)
 
 
 class _EncoderDecoder:
@@ -307,6 +338,53 @@ class TimeAutoencoder(_EncoderDecoder, AutoencoderBase):
             x = drop_time_steps(x, self.encoder_noise)
         # original layout: per layer, per direction, LSTM as [c, h]
         return self.representation_dense(encoder_final_states(self.encoders, x, training=training))
+
+    feature_choices = FEATURES
+
+    def pooled_size(self) -> int:
+        """Width of the pooled encoder outputs: mean and std of the top layer, per direction."""
+        return 2 * self.num_units * len(self.encoders)
+
+    def generated_shape(self, input_shape, features: str = "bottleneck") -> tuple:
+        self._check_features(features)
+        return ({"bottleneck": self.representation_size, "pooled": self.pooled_size(),
+                 "both": self.representation_size + self.pooled_size()}[features],)
+
+    def pooled_encoder_outputs(self, x, lengths=None):
+        """Mean and standard deviation over time of the top encoder layer's outputs.
+
+        Parameters
+        ----------
+        x : tensor [batch, time, freq]
+        lengths : tensor [batch] of int, optional
+            Valid time steps; padded steps (the last ``time - length``) are left out.
+
+        Returns
+        -------
+        tensor [batch, pooled_size()]
+            ``[mean_fw, std_fw(, mean_bw, std_bw)]``, each of ``num_units``.
+        """
+        steps = tf.shape(x)[1]
+        if lengths is None:
+            valid = tf.ones(tf.stack([tf.shape(x)[0], steps]), x.dtype)
+        else:
+            valid = tf.cast(tf.range(steps)[None, :] < tf.cast(lengths, tf.int32)[:, None], x.dtype)
+        pooled = []
+        for d, stack in enumerate(self.encoders):
+            seq, _ = stack(x if d == 0 else reverse_time(x), training=False)
+            weight = (valid if d == 0 else reverse_time(valid))[:, :, None]
+            count = tf.maximum(tf.reduce_sum(weight, axis=1), 1.0)
+            mean = tf.reduce_sum(seq * weight, axis=1) / count
+            var = tf.reduce_sum(tf.square(seq - mean[:, None, :]) * weight, axis=1) / count
+            pooled += [mean, tf.sqrt(var)]
+        return tf.concat(pooled, axis=-1)
+
+    def features(self, x, *, features: str = "bottleneck", lengths=None):
+        self._check_features(features)
+        if features == "bottleneck":
+            return self.encode(x, training=False)
+        pooled = self.pooled_encoder_outputs(x, lengths)
+        return pooled if features == "pooled" else tf.concat([self.encode(x, training=False), pooled], axis=-1)
 
     def _split_states(self, representation):
         """Representation -> per decoder direction, per layer, list of states (original order)."""
@@ -491,7 +569,8 @@ class FrequencyAutoencoder(_FrequencyWindows, _EncoderDecoder, AutoencoderBase):
     def feature_dims(self) -> tuple:
         return ("time", "generated")
 
-    def generated_shape(self, input_shape) -> tuple:
+    def generated_shape(self, input_shape, features: str = "bottleneck") -> tuple:
+        self._check_features(features)
         return (int(input_shape[0]), self.representation_size)
 
     def check_input_shape(self, shape) -> None:
