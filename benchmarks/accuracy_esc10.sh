@@ -32,11 +32,12 @@ results="$out/results.csv"
 say() { echo "[$(date +%H:%M:%S)] $*" | tee -a "$out/log.txt" >&2; }
 evaluate() {  # $1 = features file, $2 = row name
   if grep -q "^$2," "$results"; then return; fi
-  local accuar
-  accuar=$(audeep -q mlp evaluate --input "$1" --cross-validate --repeat "$repeats" --num-layers 2 \
-           --num-units 150 --num-epochs "$mlp_epochs" --learning-rate 0.001 --keep-prob 0.6)
+  local accuar  # the mean row: accuracy, accuracy_2std, uar, uar_2std
+  accuar=$(audeep mlp evaluate --input "$1" --cross-validate --repeat "$repeats" --num-layers 2 \
+           --num-units 150 --num-epochs "$mlp_epochs" --learning-rate 0.001 --keep-prob 0.6 \
+           -f csv --quote none -c accuracy -c accuracy_2std -c uar -c uar_2std | tail -n 1)
   echo "$2,$accuar,," >> "$results"
-  say "$2: accuracy,uar = $accuar"
+  say "$2: accuracy,2std,uar,2std = $accuar"
 }
 
 for mode in pooled both; do

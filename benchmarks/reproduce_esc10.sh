@@ -34,7 +34,7 @@ done
 mkdir -p "$out"
 results="$out/results.csv"
 log="$out/log.txt"
-[ -f "$results" ] || echo "set,accuracy,uar,epoch_seconds,final_loss" > "$results"
+[ -f "$results" ] || echo "set,accuracy,accuracy_2std,uar,uar_2std,epoch_seconds,final_loss" > "$results"
 
 say() { echo "[$(date +%H:%M:%S)] $*" | tee -a "$log" >&2; }
 
@@ -42,10 +42,11 @@ evaluate() {  # $1 = features file, $2 = name in the results table
   local name="$2"
   if grep -q "^$name," "$results"; then say "evaluate $name: done before"; return; fi
   say "evaluate $name"
-  local accuar
-  accuar=$(audeep -q mlp evaluate --input "$1" --cross-validate --repeat "$repeats" \
+  local accuar  # "accuracy,accuracy_2std,uar,uar_2std": the mean row (over folds and repeats)
+  accuar=$(audeep mlp evaluate --input "$1" --cross-validate --repeat "$repeats" \
            --num-layers 2 --num-units 150 --num-epochs "$mlp_epochs" --learning-rate 0.001 --keep-prob 0.6 \
-           --confusion-matrix "$out/confusion-$name.png")
+           --confusion-matrix "$out/confusion-$name.png" -f csv --quote none \
+           -c accuracy -c accuracy_2std -c uar -c uar_2std | tail -n 1)
   local run="$out/run$name" secs="" loss=""
   if [ -f "$run/history.csv" ]; then
     secs=$(python3 - "$run/history.csv" <<'PY'
@@ -58,7 +59,7 @@ PY
     loss=$(python3 -c "import csv,sys; r=list(csv.DictReader(open(sys.argv[1]))); print(r[-1].get('loss',''))" "$run/history.csv")
   fi
   echo "$name,$accuar,$secs,$loss" >> "$results"
-  say "$name: accuracy,uar = $accuar"
+  say "$name: accuracy,2std,uar,2std = $accuar"
 }
 
 fused_inputs=()
