@@ -9,6 +9,7 @@ unchanged.  Works for any kind registered in :data:`audeep.models.autoencoders.M
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Sequence
 
@@ -74,6 +75,15 @@ def _resolve_steps(run_dir, steps, kind):
 
 
 def _encoder(model, shape, features):
+    """A compiled ``model.features`` for inputs of ``shape`` (cached on the model)."""
+    cache = model.__dict__.setdefault("_audeep_encoders", {})
+    key = (tuple(shape), features)
+    if key not in cache:
+        cache[key] = _compile_encoder(model, shape, features)
+    return cache[key]
+
+
+def _compile_encoder(model, shape, features):
     import tensorflow as tf
 
     spec = tf.TensorSpec((None,) + tuple(shape), tf.float32)
@@ -179,7 +189,7 @@ def generate_features(*, model_dir, input, outputs: Sequence, steps: "Sequence[i
     kind : str, optional
         Required model kind.
     threads : int, optional
-        TensorFlow intra-op threads.
+        TensorFlow intra-op threads (default: all cores).
 
     Returns
     -------
@@ -205,7 +215,9 @@ def generate_features(*, model_dir, input, outputs: Sequence, steps: "Sequence[i
     if len(dataset.feature_shape) != len(shape) or dataset.feature_shape[1:] != tuple(shape[1:]):
         raise ParameterError(f"{dataset.path or 'input'}: features of shape {dataset.feature_shape} do not fit "
                              f"the model trained on {tuple(shape)}")
-    configure_threads(threads)
+    # one big batch per call: intra-op parallelism over all cores pays here (2 cores, XLA: 1266
+    # vs 815 spectrograms/s with the training loop's single intra-op thread)
+    configure_threads(threads if threads is not None else (os.cpu_count() or 1))
     written = []
     for step, output in zip(steps, outputs):
         model = load_autoencoder(model_dir, step=step, kind=kind)

@@ -30,7 +30,8 @@ def main(argv=None):
 
     from audeep.training import configure_threads
 
-    intra, inter = configure_threads(args.threads)
+    # as `t-rae generate`: all cores unless --threads
+    intra, inter = configure_threads(args.threads or os.cpu_count() or 1)
     import tensorflow as tf
 
     from audeep.dataset import DataSet

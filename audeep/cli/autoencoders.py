@@ -40,9 +40,9 @@ def _keep_prob(value: str) -> float:
     return number
 
 
-def _add_threads(parser):
+def _add_threads(parser, *, default_help="1 on up to 2 cores, else TensorFlow's choice"):
     parser.add_argument("--threads", type=positive_int, default=None, metavar="N",
-                        help="TensorFlow intra-op threads (default: 1 on up to 2 cores, else TensorFlow's choice)")
+                        help=f"TensorFlow intra-op threads (default: {default_help})")
 
 
 class TrainBase(Lister):
@@ -154,7 +154,7 @@ class GenerateBase(Lister):
                                 help="bottleneck: the representation (the paper's feature); pooled: mean and "
                                      "standard deviation over time of the encoder's top-layer outputs; both: "
                                      "the two concatenated (default: bottleneck)")
-        _add_threads(parser)
+        _add_threads(parser, default_help="all cores")
         return parser
 
     def take_action(self, args):
