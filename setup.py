@@ -68,7 +68,6 @@ setup(
         "audeep.commands": [f"{name} = {target}" for name, target in COMMANDS.items()],
     },
     classifiers=[
-        "License :: OSI Approved :: MIT License",
         "Programming Language :: Python :: 3",
         "Topic :: Multimedia :: Sound/Audio :: Analysis",
         "Topic :: Scientific/Engineering :: Artificial Intelligence",
