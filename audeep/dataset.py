@@ -38,10 +38,12 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
 
 import numpy as np
-import xarray as xr
+
+if TYPE_CHECKING:  # xarray (and pandas) cost 0.3 s to import: only where a DataSet is made
+    import xarray as xr
 
 from audeep.atomic import atomic_path
 from audeep.errors import DataSetError, ParameterError
@@ -349,6 +351,8 @@ class DataSet:
             out_attrs["label_map"] = _label_map_to_attr(label_map)
         if attrs:
             out_attrs.update({k: _attr_value(v) for k, v in attrs.items()})
+        import xarray as xr
+
         return cls(xr.Dataset(variables, attrs=out_attrs))
 
     @classmethod
@@ -375,6 +379,8 @@ class DataSet:
         if path.is_dir():
             raise DataSetError(f"{path}: is a folder, expected a netCDF data set file")
         try:
+            import xarray as xr
+
             raw = xr.open_dataset(path, engine="netcdf4", mask_and_scale=True, decode_times=False,
                                   cache=False)
         except Exception as exc:  # the netCDF library raises OSError, ValueError, ...
@@ -788,6 +794,8 @@ def _normalise(raw: xr.Dataset) -> xr.Dataset:
     attrs = dict(raw.attrs)
     if "label_map" in attrs:
         _label_map_from_attr(attrs["label_map"])  # raise early on a malformed map
+    import xarray as xr
+
     data = xr.Dataset(variables, attrs=attrs)
     data.set_close(raw.close)
     return data
@@ -914,9 +922,13 @@ class DataSetWriter:
             nc.createVariable(LENGTH, "i4", (INSTANCE_DIM,), chunksizes=(4096,))
         shape = tuple(int(s) for s in self.feature_dims.values())
         rows = _rows_per_chunk(shape)
-        nc.createVariable(FEATURES, "f4", (INSTANCE_DIM,) + tuple(self.feature_dims),
-                          zlib=True, complevel=1, shuffle=True,
-                          chunksizes=(rows,) + tuple(max(1, s) for s in shape))
+        features = nc.createVariable(FEATURES, "f4", (INSTANCE_DIM,) + tuple(self.feature_dims),
+                                     zlib=True, complevel=1, shuffle=True,
+                                     chunksizes=(rows,) + tuple(max(1, s) for s in shape))
+        # a cache of one chunk: appends are sequential, so a chunk is complete when the next one is
+        # touched and is compressed then, while the producer works, instead of all at close
+        chunk_bytes = rows * max(4, int(np.prod(shape, dtype=np.int64)) * 4)
+        features.set_var_chunk_cache(size=chunk_bytes + (64 << 10), nelems=521, preemption=1.0)
         attrs = {"feature_dims": json.dumps(list(self.feature_dims))}
         if self.label_map is not None:
             attrs["label_map"] = _label_map_to_attr(self.label_map)

@@ -85,64 +85,103 @@ def num_frames(num_samples: int, *, nperseg: int, noverlap: int) -> int:
     return (num_samples - noverlap) // (nperseg - noverlap)
 
 
-def pre_emphasis(signal: np.ndarray, coefficient: float = PRE_EMPHASIS) -> np.ndarray:
+def pre_emphasis(signal: np.ndarray, coefficient: float = PRE_EMPHASIS, *, dtype=np.float64) -> np.ndarray:
     """Pre-emphasis filter ``y[0] = x[0]``, ``y[n] = x[n] - c x[n-1]``.
 
     Parameters
     ----------
     signal : ndarray, shape (samples,)
+    coefficient : float
+    dtype : numpy dtype
+        Floating type of the computation and result (float64 or float32).
 
     Returns
     -------
-    ndarray, shape (samples,), float64
+    ndarray, shape (samples,), ``dtype``
     """
-    x = np.asarray(signal, dtype=np.float64)
+    x = np.asarray(signal, dtype=dtype)
     out = np.empty_like(x)
     if x.size:
         out[0] = x[0]
-        np.subtract(x[1:], coefficient * x[:-1], out=out[1:])
+        np.multiply(x[:-1], -coefficient, out=out[1:])
+        out[1:] += x[1:]
     return out
 
 
 @lru_cache(maxsize=16)
-def periodic_hann(length: int) -> np.ndarray:
+def periodic_hann(length: int, dtype=np.float64) -> np.ndarray:
     """Periodic Hann window ``0.5 - 0.5 cos(2 pi n / length)``, shape (length,), read-only."""
-    window = 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(length) / length)
+    window = (0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(length) / length)).astype(dtype)
     window.setflags(write=False)
     return window
 
 
-def power_spectrogram(signal: np.ndarray, *, nperseg: int, noverlap: int) -> np.ndarray:
-    """Power spectrogram of a mono signal, time-major.
+#: Bytes of frames transformed at a time (blocks that stay in the CPU cache: 20 % faster than all at once).
+_BLOCK_BYTES = 512 * 1024
+
+
+def power_spectrogram(signal: np.ndarray, *, nperseg: int, noverlap: int, dtype=np.float64,
+                      filterbank: "np.ndarray | None" = None) -> np.ndarray:
+    """Power spectrogram of a mono signal, time-major, optionally through a filter bank.
 
     Each frame has its mean removed, is multiplied by a periodic Hann window and
     transformed with a real FFT of the frame length; power = ``|X|**2 / nperseg``.
+    Frames are transformed in blocks that fit in the CPU cache.
 
     Parameters
     ----------
     signal : ndarray, shape (samples,)
     nperseg, noverlap : int
         Frame length and overlap in samples.
+    dtype : numpy dtype
+        float64 (default) or float32 (half the FFT time; relative error of a bin's power
+        about 1e-7 times the ratio of the frame's peak power to that bin's).
+    filterbank : ndarray, shape (nperseg // 2 + 1, bands), optional
+        Applied to each block of power frames (e.g. :func:`mel_filterbank`), which saves
+        writing the whole power spectrogram to memory.
 
     Returns
     -------
-    ndarray, shape (frames, nperseg // 2 + 1), float64
+    ndarray, shape (frames, nperseg // 2 + 1) or (frames, bands), ``dtype``
         ``frames = (samples - noverlap) // step`` (0 rows if the signal is shorter
         than one frame).
     """
-    x = np.asarray(signal, dtype=np.float64)
+    import scipy.fft  # float32 transforms at single precision (numpy's are 4x slower)
+
+    dtype = np.dtype(dtype)
+    x = np.ascontiguousarray(signal, dtype=dtype)
     step = nperseg - noverlap
     count = num_frames(x.size, nperseg=nperseg, noverlap=noverlap)
+    bins = nperseg // 2 + 1
+    if filterbank is not None:
+        filterbank = np.asarray(filterbank, dtype=dtype)
+        if filterbank.ndim != 2 or filterbank.shape[0] != bins:
+            raise ParameterError(f"filter bank of shape {filterbank.shape}: expected ({bins}, bands) for "
+                                 f"frames of {nperseg} samples")
+    out = np.empty((count, bins if filterbank is None else filterbank.shape[1]), dtype=dtype)
     if count == 0:
-        return np.zeros((0, nperseg // 2 + 1))
+        return out
     frames = np.lib.stride_tricks.as_strided(
         x, shape=(count, nperseg), strides=(x.strides[0] * step, x.strides[0]), writeable=False)
-    frames = frames - frames.mean(axis=1, keepdims=True)
-    frames *= periodic_hann(nperseg)
-    spectrum = np.fft.rfft(frames, n=nperseg, axis=1)
-    power = spectrum.real ** 2 + spectrum.imag ** 2
-    power /= nperseg
-    return power
+    window = periodic_hann(nperseg, dtype)
+    means = frames.mean(axis=1, keepdims=True)
+    rows = max(1, _BLOCK_BYTES // (nperseg * dtype.itemsize))
+    for first in range(0, count, rows):
+        block = slice(first, first + rows)
+        # mean removal in the time domain, as the original (scipy's detrend): subtracting m * rfft(window)
+        # after the transform is equal in exact arithmetic but leaves exact zeros where the original has
+        # round-off, which moves the dB floor of zero-padded clips
+        windowed = frames[block] - means[block]
+        windowed *= window
+        spectrum = scipy.fft.rfft(windowed, axis=1, overwrite_x=True)
+        power = np.abs(spectrum)  # vectorised hypot: faster than real**2 + imag**2
+        np.square(power, out=power)
+        if filterbank is None:
+            out[block] = power
+        else:
+            np.matmul(power, filterbank, out=out[block])
+    out /= nperseg
+    return out
 
 
 def hz_to_mel(hz):
@@ -156,7 +195,7 @@ def mel_to_hz(mel):
 
 
 @lru_cache(maxsize=16)
-def mel_filterbank(*, num_bands: int, n_fft: int, sample_rate: int) -> np.ndarray:
+def mel_filterbank(*, num_bands: int, n_fft: int, sample_rate: int, dtype=np.float64) -> np.ndarray:
     """HTK mel filter bank with unnormalised triangles (peak 1), as in the original.
 
     ``num_bands + 2`` points are spaced evenly on the mel scale from 0 Hz to
@@ -170,10 +209,12 @@ def mel_filterbank(*, num_bands: int, n_fft: int, sample_rate: int) -> np.ndarra
     n_fft : int
         FFT length (the frame length).
     sample_rate : int
+    dtype : numpy dtype
+        Of the result (the weights are computed in float64).
 
     Returns
     -------
-    ndarray, shape (n_fft // 2 + 1, num_bands), float64, read-only
+    ndarray, shape (n_fft // 2 + 1, num_bands), ``dtype``, read-only
         Multiply a power spectrogram ``[frames, bins]`` by it to get ``[frames, bands]``.
     """
     if num_bands < 1:
@@ -189,6 +230,7 @@ def mel_filterbank(*, num_bands: int, n_fft: int, sample_rate: int) -> np.ndarra
     if empty.size:
         log.warning("%d of %d mel bands are empty (bands %s): too many bands for an FFT of %d points",
                     empty.size, num_bands, ", ".join(str(b) for b in empty[:10]), n_fft)
+    bank = bank.astype(dtype)
     bank.setflags(write=False)
     return bank
 
@@ -280,7 +322,7 @@ def scale_unit(spectrogram: np.ndarray) -> np.ndarray:
 def db_spectrogram(signal: np.ndarray, *, sample_rate: int, window_width: float = 0.04,
                    window_overlap: float = 0.02, mel_bands: "int | None" = None,
                    clip_below: "float | None" = None, clip_above: "float | None" = None,
-                   name: str = "the clip") -> np.ndarray:
+                   name: str = "the clip", dtype=np.float64) -> np.ndarray:
     """Pre-emphasis, power spectrogram, optional mel bank, dB and clipping of a mono signal.
 
     Parameters
@@ -295,6 +337,9 @@ def db_spectrogram(signal: np.ndarray, *, sample_rate: int, window_width: float 
         dB limits (relative to the maximum, 0 dB).
     name : str
         Names the clip in errors and warnings.
+    dtype : numpy dtype
+        Precision of the spectrogram up to the mel bank (float64 or float32, see
+        :func:`power_spectrogram`); dB values are computed in float64.
 
     Returns
     -------
@@ -312,7 +357,8 @@ def db_spectrogram(signal: np.ndarray, *, sample_rate: int, window_width: float 
     if samples < nperseg:
         raise AudioError(f"{name}: {samples} samples ({samples / sample_rate:.3f} s) are shorter than "
                          f"one window of {nperseg} samples ({window_width} s)")
-    power = power_spectrogram(pre_emphasis(signal), nperseg=nperseg, noverlap=noverlap)
-    if mel_bands:
-        power = power @ mel_filterbank(num_bands=int(mel_bands), n_fft=nperseg, sample_rate=int(sample_rate))
+    bank = mel_filterbank(num_bands=int(mel_bands), n_fft=nperseg, sample_rate=int(sample_rate),
+                          dtype=dtype) if mel_bands else None
+    power = power_spectrogram(pre_emphasis(signal, dtype=dtype), nperseg=nperseg, noverlap=noverlap, dtype=dtype,
+                              filterbank=bank)
     return clip_db(power_to_db(power, name=name), below=clip_below, above=clip_above)

@@ -2,6 +2,8 @@
 
 import json
 import logging
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +14,8 @@ import soundfile
 from audeep import extract_spectrograms
 from audeep.audio import read_audio
 from audeep.dataset import DataSet
+from audeep.errors import ParameterError
+from audeep.extract import spectrogram_from_file
 from conftest import tone, write_wav
 from test_parsers import make_esc
 from test_spectrogram import _reference_mel, _reference_power
@@ -307,3 +311,32 @@ def test_bad_folders_and_outputs(cli, esc_wav, tmp_path):
     assert res.status == 1 and "--chunk-count" in res.stderr
     res = cli("inspect", "raw", "--basedir", esc_wav, "--parser", "dcase")
     assert res.status == 1 and "parser 'dcase' cannot parse" in res.stderr
+
+
+def test_precision_option(cli, esc_wav, tmp_path, capsys):
+    runs = {}
+    for precision in ("float32", "float64"):
+        out = tmp_path / f"{precision}.nc"
+        res = cli("preprocess", "--basedir", esc_wav, "--output", out, "--mel-spectrum", 16, "--clip-below", -60,
+                  "--precision", precision, *BASE)
+        assert res.status == 0, res
+        with DataSet.open(out) as ds:
+            assert json.loads(ds.attrs["parameters"])["precision"] == precision
+            runs[precision] = ds.load_features()
+    np.testing.assert_allclose(runs["float32"], runs["float64"], rtol=0, atol=1e-5)
+    res = cli("preprocess", "--basedir", esc_wav, "--output", tmp_path / "x.nc", "--precision", "float16", *BASE)
+    assert res.status == 2 and "float16" in res.stderr + capsys.readouterr().err
+    assert not (tmp_path / "x.nc").exists()
+    with pytest.raises(ParameterError, match="precision 'half'"):
+        spectrogram_from_file(next(esc_wav.rglob("*.wav")), precision="half")
+
+
+def test_preprocess_imports_neither_xarray_nor_tensorflow(esc_wav, tmp_path):
+    """Start-up stays small: writing a data set needs netCDF4, not xarray/pandas (0.3 s) or TensorFlow."""
+    code = ("import sys\nfrom audeep.cli.app import main\n"
+            f"assert main(['-q', 'preprocess', '--basedir', {str(esc_wav)!r}, '--output', "
+            f"{str(tmp_path / 'x.nc')!r}, '--jobs', '2']) == 0\n"
+            "heavy = [m for m in ('xarray', 'pandas', 'tensorflow', 'sklearn') if m in sys.modules]\n"
+            "assert not heavy, heavy\n")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120, stdout=subprocess.DEVNULL)
+    assert (tmp_path / "x.nc").exists()

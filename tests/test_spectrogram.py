@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scipy.signal
 
-from audeep.errors import AudioError
+from audeep.errors import AudioError, ParameterError
 from audeep.spectrogram import (clip_db, db_spectrogram, frame_sizes, mel_filterbank, num_frames, power_spectrogram,
                                 power_to_db, pre_emphasis, scale_unit, split_chunks)
 
@@ -139,3 +139,34 @@ def test_split_chunks():
 def test_clip_shorter_than_window_is_an_error():
     with pytest.raises(AudioError, match="short.wav.*shorter than one window"):
         db_spectrogram(np.ones(100), sample_rate=8000, window_width=0.04, name="short.wav")
+
+
+@pytest.mark.parametrize("nperseg,noverlap,n", [(3528, 1764, 44100 * 2), (160, 80, 8000 * 30)])
+def test_power_spectrogram_blocks_and_filterbank(nperseg, noverlap, n):
+    """Long signals are transformed in several blocks; the filter bank is applied per block."""
+    x = _signal(n)
+    ref = _reference_power(x, nperseg, noverlap)
+    ours = power_spectrogram(x, nperseg=nperseg, noverlap=noverlap)
+    assert ours.shape[0] * nperseg * 8 > 2 * 512 * 1024  # more than two blocks of frames
+    np.testing.assert_allclose(ours, ref, rtol=1e-5, atol=1e-5 * ref.max())
+    bank = mel_filterbank(num_bands=20, n_fft=nperseg, sample_rate=8000)
+    banded = power_spectrogram(x, nperseg=nperseg, noverlap=noverlap, filterbank=bank)
+    np.testing.assert_allclose(banded, ref @ bank, rtol=1e-5, atol=1e-5 * (ref @ bank).max())
+    with pytest.raises(ParameterError, match="filter bank of shape"):
+        power_spectrogram(x, nperseg=nperseg, noverlap=noverlap, filterbank=bank[1:])
+
+
+def test_single_precision_against_the_double_reference():
+    """float32 arithmetic: power within 1e-4 of the peak, scaled features within 1e-5 of the reference."""
+    x = _signal(16000)
+    ref = _reference_power(x, 400, 200)
+    ours = power_spectrogram(x, nperseg=400, noverlap=200, dtype=np.float32)
+    assert ours.dtype == np.float32
+    np.testing.assert_allclose(ours, ref, rtol=1e-3, atol=1e-6 * ref.max())
+    sr, width, overlap = 8000, 0.05, 0.025
+    db64 = db_spectrogram(x, sample_rate=sr, window_width=width, window_overlap=overlap, mel_bands=32,
+                          clip_below=-60)
+    db32 = db_spectrogram(x, sample_rate=sr, window_width=width, window_overlap=overlap, mel_bands=32,
+                          clip_below=-60, dtype=np.float32)
+    np.testing.assert_allclose(db32, db64, rtol=0, atol=1e-3)
+    np.testing.assert_allclose(scale_unit(db32), scale_unit(db64), rtol=0, atol=1e-5)

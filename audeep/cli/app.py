@@ -85,6 +85,24 @@ class _QuietTensorFlowImport(importlib.abc.MetaPathFinder):
         return spec
 
 
+class _LazyCommandManager(CommandManager):
+    """Registers the commands' entry points without importing them.
+
+    cliff's manager imports every command module up front (through stevedore); here a
+    command's module is imported only when that command runs (or help lists it), so
+    ``audeep preprocess`` does not pay for xarray, scikit-learn or TensorFlow imports.
+    """
+
+    def load_commands(self, namespace: str) -> None:
+        from importlib.metadata import entry_points
+
+        self.group_list.append(namespace)
+        for ep in entry_points(group=namespace):
+            if self._is_module_ignored(ep.value, self.ignored_modules):
+                continue
+            self.commands[ep.name.replace("_", " ") if self.convert_underscores else ep.name] = ep
+
+
 class AudeepApp(App):
     """The audeep command-line application."""
 
@@ -96,7 +114,7 @@ class AudeepApp(App):
         super().__init__(
             description=_DESCRIPTION,
             version=__version__,
-            command_manager=CommandManager("audeep.commands"),
+            command_manager=_LazyCommandManager("audeep.commands"),
             deferred_help=True,
             **streams,
         )
