@@ -1,10 +1,13 @@
 """Audio decoding, channel fusion, fixed length, resampling and bad audio files."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import soundfile
 
-from audeep.audio import ChannelMode, audio_info, fix_length, fuse_channels, load_signal, read_audio, resample
+from audeep.audio import (AudioInfo, ChannelMode, audio_info, fix_length, fuse_channels, load_signal, ogg_vorbis_info,
+                          read_audio, resample)
 from audeep.errors import AudioError
 from conftest import tone, write_wav
 
@@ -87,3 +90,46 @@ def test_truncated_flac_fails_to_decode(tmp_path):
     path.write_bytes(data[: len(data) // 3])
     with pytest.raises(AudioError, match="cut.flac: cannot decode audio"):
         read_audio(path)
+
+
+def _write_ogg(path, seconds, *, sample_rate=22050, channels=1, subtype="VORBIS", seed=0):
+    sig = tone(seconds, freq=300, sample_rate=sample_rate, channels=channels, seed=seed)
+    soundfile.write(str(path), sig, sample_rate, format="OGG", subtype=subtype)
+    return path
+
+
+@pytest.mark.parametrize("seconds,rate,channels", [(0.3, 22050, 1), (1.7, 44100, 2), (0.05, 8000, 1), (3.1, 16000, 3)])
+def test_ogg_vorbis_header_matches_libsndfile_and_decoding(tmp_path, seconds, rate, channels):
+    path = _write_ogg(tmp_path / "a.ogg", seconds, sample_rate=rate, channels=channels)
+    fast = ogg_vorbis_info(path)
+    ref = soundfile.info(str(path))
+    assert fast == AudioInfo(ref.frames, ref.samplerate, ref.channels)
+    assert read_audio(path)[0].shape == (fast.frames, channels)
+    assert audio_info(path) == fast
+
+
+def test_ogg_header_falls_back_to_libsndfile(tmp_path):
+    whole = _write_ogg(tmp_path / "whole.ogg", 1.0).read_bytes()
+    (tmp_path / "truncated.ogg").write_bytes(whole[:-300])  # no end-of-stream page
+    (tmp_path / "chained.ogg").write_bytes(whole + _write_ogg(tmp_path / "other.ogg", 0.5, seed=1).read_bytes())
+    (tmp_path / "noise.ogg").write_bytes(b"OggS" + bytes(range(200)))
+    soundfile.write(str(tmp_path / "not-ogg.ogg"), tone(0.2, sample_rate=8000), 8000, format="WAV")
+    for name in ("truncated.ogg", "chained.ogg", "noise.ogg", "not-ogg.ogg", "missing.ogg"):
+        assert ogg_vorbis_info(tmp_path / name) is None, name
+    opus = tmp_path / "a.opus.ogg"
+    try:
+        _write_ogg(opus, 0.5, sample_rate=48000, subtype="OPUS")
+    except (RuntimeError, soundfile.LibsndfileError):  # pragma: no cover - libsndfile without Opus
+        return
+    assert ogg_vorbis_info(opus) is None
+    assert audio_info(opus).sample_rate == 48000
+
+
+def test_ogg_header_on_esc10_when_present():
+    root = Path(__file__).resolve().parents[2] / "shared" / "data" / "esc-10"
+    files = sorted(root.glob("*/*.ogg"))[::20]
+    if not files:
+        pytest.skip("ESC-10 not present")
+    for path in files:
+        ref = soundfile.info(str(path))
+        assert ogg_vorbis_info(path) == AudioInfo(ref.frames, ref.samplerate, ref.channels), path

@@ -170,3 +170,16 @@ def test_single_precision_against_the_double_reference():
                           clip_below=-60, dtype=np.float32)
     np.testing.assert_allclose(db32, db64, rtol=0, atol=1e-3)
     np.testing.assert_allclose(scale_unit(db32), scale_unit(db64), rtol=0, atol=1e-5)
+
+
+def test_grouped_filterbank_equals_the_dense_product():
+    """Groups of bands multiply only their bins; empty bands (too many for the FFT) stay 0."""
+    x = _signal(4000)
+    bank = mel_filterbank(num_bands=64, n_fft=64, sample_rate=8000)
+    assert (~bank.any(axis=0)).any()
+    power = power_spectrogram(x, nperseg=64, noverlap=32)
+    np.testing.assert_allclose(power_spectrogram(x, nperseg=64, noverlap=32, filterbank=bank), power @ bank,
+                               rtol=1e-12, atol=1e-15)
+    dense = np.random.default_rng(0).random((33, 5))  # not banded: one group spans every bin
+    np.testing.assert_allclose(power_spectrogram(x, nperseg=64, noverlap=32, filterbank=dense), power @ dense,
+                               rtol=1e-12)
