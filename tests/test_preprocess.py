@@ -340,3 +340,19 @@ def test_preprocess_imports_neither_xarray_nor_tensorflow(esc_wav, tmp_path):
             "assert not heavy, heavy\n")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120, stdout=subprocess.DEVNULL)
     assert (tmp_path / "x.nc").exists()
+
+
+def test_spawned_workers_give_the_same_output(esc_wav, tmp_path, monkeypatch):
+    """Without fork (a process that loaded TensorFlow must not fork), workers start fresh and get the same result."""
+    import multiprocessing
+
+    from audeep import extract
+
+    forked = extract_spectrograms(esc_wav, output=tmp_path / "fork.nc", jobs=2, window_width=WIDTH,
+                                  window_overlap=OVERLAP, mel_bands=8)
+    monkeypatch.setattr(extract, "_pool_context", lambda: multiprocessing.get_context("spawn"))
+    spawned = extract_spectrograms(esc_wav, output=tmp_path / "spawn.nc", jobs=2, window_width=WIDTH,
+                                   window_overlap=OVERLAP, mel_bands=8)
+    with forked, spawned:
+        assert list(forked.filenames) == list(spawned.filenames)
+        np.testing.assert_array_equal(forked.load_features(), spawned.load_features())
