@@ -64,7 +64,7 @@ setup(
         "gpu": ["tensorflow[and-cuda]>=2.16"],
     },
     entry_points={
-        "console_scripts": ["audeep = audeep.cli.app:main"],
+        "console_scripts": ["audeep = audeep.cli.app:console_main"],
         "audeep.commands": [f"{name} = {target}" for name, target in COMMANDS.items()],
     },
     classifiers=[

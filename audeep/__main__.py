@@ -1,8 +1,6 @@
 """``python -m audeep``: the same as the ``audeep`` command."""
 
-import sys
-
-from audeep.cli.app import main
+from audeep.cli.app import console_main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    console_main()

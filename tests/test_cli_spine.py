@@ -100,3 +100,17 @@ def test_python_api_is_light():
 
     assert audeep.DataSet is DataSet
     assert "DataSet" in dir(audeep)
+
+
+def test_executable_flushes_output_and_keeps_exit_status(tmp_path, tiny_dataset):
+    """The executable leaves without interpreter teardown: output, log file and status must survive that."""
+    path = tiny_dataset.save(tmp_path / "set.nc")
+    log = tmp_path / "audeep.log"
+    out = subprocess.run([sys.executable, "-m", "audeep", "--log-file", str(log), "-v", "validate", "--input",
+                          str(path), "-f", "json"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert len(json.loads(out.stdout)) > 0
+    out = subprocess.run([sys.executable, "-m", "audeep", "--log-file", str(log), "inspect", "netcdf", "--input",
+                          str(tmp_path / "missing.nc")], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 1 and "missing.nc" in out.stderr
+    assert "missing.nc" in log.read_text()

@@ -154,5 +154,22 @@ def main(argv=None) -> int:
     return AudeepApp().run(sys.argv[1:] if argv is None else list(argv))
 
 
+def console_main() -> None:
+    """The ``audeep`` executable: run :func:`main`, flush, and exit without interpreter teardown.
+
+    Tearing down TensorFlow, scipy and the HDF5 library at exit takes 0.05 s (preprocess)
+    to 0.5 s (any TensorFlow command) and does nothing useful: every output is closed and
+    renamed by then.  Standard streams and log handlers are flushed first.
+    """
+    status = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (``audeep ... | head``) or stream
+            pass
+    logging.shutdown()
+    os._exit(int(status or 0))
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console_main()
