@@ -138,7 +138,12 @@ def encode_dataset(model, dataset: DataSet, *, batch_size: int = 500, features: 
         values = np.concatenate(parts)
     else:
         values = np.zeros((0,) + tuple(model.generated_shape(dataset.feature_shape, features)), np.float32)
-    return dataset.with_features(values, feature_dims=model.feature_dims())
+    return dataset.with_features(values, feature_dims=model.feature_dims(), lengths=_kept_lengths(model, dataset))
+
+
+def _kept_lengths(model, dataset: DataSet):
+    """The input's valid time steps when the features keep its time axis (f-RAE), else None."""
+    return dataset.lengths if "time" in model.feature_dims() else None
 
 
 def write_features(model, dataset: DataSet, output, *, batch_size: int = 500, features: str = "bottleneck",
@@ -162,9 +167,11 @@ def write_features(model, dataset: DataSet, output, *, batch_size: int = 500, fe
     attrs = provenance_attrs(command=provenance.get("command", ""),
                              parameters=provenance.get("parameters", {})) if provenance else None
     dims = dict(zip(model.feature_dims(), model.generated_shape(dataset.feature_shape, features)))
-    with DataSetWriter.like(dataset, output, feature_dims=dims, attrs=attrs) as writer:
+    lengths = _kept_lengths(model, dataset)
+    with DataSetWriter.like(dataset, output, feature_dims=dims, attrs=attrs,
+                            with_length=lengths is not None) as writer:
         for rows, block in _batches(model, dataset, batch_size, features):
-            writer.append_rows(dataset, rows, features=block)
+            writer.append_rows(dataset, rows, features=block, lengths=None if lengths is None else lengths[rows])
     return output
 
 

@@ -304,7 +304,8 @@ def load_checkpoint(path, *, compile: bool = True):
     if not path.is_file():
         raise ModelError(f"{path}: checkpoint is missing")
     try:
-        return keras.saving.load_model(path, compile=compile)
+        with audeep.models.autoencoders.saved_model_loading():
+            return keras.saving.load_model(path, compile=compile)
     except Exception as exc:  # zip / h5 / config errors of all kinds
         raise ModelError(f"{path}: corrupt checkpoint ({type(exc).__name__}: {exc})") from exc
 

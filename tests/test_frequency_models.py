@@ -14,7 +14,7 @@ from test_models import _dense, _np_gru  # noqa: E402  (the t-RAE tests' NumPy G
 
 from audeep.dataset import DataSet  # noqa: E402
 from audeep.errors import ModelError, ParameterError  # noqa: E402
-from audeep.generate import generate_features, load_autoencoder  # noqa: E402
+from audeep.generate import encode_dataset, generate_features, load_autoencoder  # noqa: E402
 from audeep.models import layers  # noqa: E402
 from audeep.models.autoencoders import (  # noqa: E402
     MODEL_KINDS,
@@ -433,3 +433,36 @@ def test_ftrae_cli_train_generate_export(cli, tmp_path, smooth):
     assert sorted((tmp_path / "arff").rglob("*.arff"))
     res = cli("f-rae", "generate", "--model-dir", run, "--input", smooth, "--output", tmp_path / "a.nc")
     assert res.status == 1 and "holds a ft-rae model, not f-rae" in res.stderr
+
+
+def test_frae_features_keep_the_valid_lengths(tmp_path, smooth):
+    """f-RAE features keep the time axis, so a variable-length input's ``length`` variable is carried over."""
+    source = DataSet.open(smooth)
+    lengths = np.random.default_rng(0).integers(2, 7, source.num_instances)
+    variable = tmp_path / "variable.nc"
+    source.with_features(source.load_features(), feature_dims=("time", "freq"), lengths=lengths).save(variable)
+    run = tmp_path / "run"
+    train_autoencoder(kind="f-rae", inputs=[variable], run_dir=run, num_epochs=1, batch_size=8, seed=1,
+                      progress=False, architecture={"num_units": 4, "freq_window_width": 8,
+                                                    "freq_window_overlap": 0})
+    out = tmp_path / "features.nc"
+    generate_features(model_dir=run, input=variable, outputs=[out], kind="f-rae")
+    with DataSet.open(out) as ds, DataSet.open(variable) as src:
+        np.testing.assert_array_equal(ds.lengths, lengths)
+        assert ds.validate() == []
+        in_memory = encode_dataset(load_autoencoder(run, kind="f-rae"), src)
+        np.testing.assert_array_equal(in_memory.lengths, lengths)
+
+
+def test_leftover_warning_is_given_at_training_not_at_every_load(tmp_path, smooth, caplog):
+    run = tmp_path / "run"
+    arch = {"num_units": 4, "freq_window_width": 5, "freq_window_overlap": 0}  # 16 bins: 3 windows, 1 left over
+    with caplog.at_level(logging.WARNING, logger="audeep.models.autoencoders"):
+        train_autoencoder(kind="f-rae", inputs=[smooth], run_dir=run, num_epochs=2, batch_size=8, seed=1,
+                          progress=False, architecture=arch)
+    assert caplog.text.count("fill no window") == 1
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="audeep.models.autoencoders"):
+        generate_features(model_dir=run, input=smooth, outputs=[tmp_path / "a.nc", tmp_path / "b.nc"],
+                          steps=[1, 2], kind="f-rae")
+    assert "fill no window" not in caplog.text

@@ -14,6 +14,8 @@ them:
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
 
 import keras
@@ -449,6 +451,20 @@ def _check_positive(name, value):
         raise ParameterError(f"{name} {value!r}: expected a positive integer")
 
 
+#: Off while a saved model is loaded: its leftover bins were reported when it was trained.
+_WARN_LEFTOVER_BINS = contextvars.ContextVar("warn_leftover_bins", default=True)
+
+
+@contextlib.contextmanager
+def saved_model_loading():
+    """Context in which rebuilt models skip warnings already given when they were trained."""
+    token = _WARN_LEFTOVER_BINS.set(False)
+    try:
+        yield
+    finally:
+        _WARN_LEFTOVER_BINS.reset(token)
+
+
 class _FrequencyWindows:
     """Frequency windows of spectrogram frames (mixin of the f-RAE and ft-RAE).
 
@@ -462,7 +478,7 @@ class _FrequencyWindows:
                                                                 overlap=overlap)
         self.freq_window_width = int(width)
         self.freq_window_overlap = int(overlap)
-        if self.leftover_bins:
+        if self.leftover_bins and _WARN_LEFTOVER_BINS.get():
             log.warning("frequency windows of %d bins every %d bins: the last %d of %d frequency bins fill no "
                         "window and are dropped from the windows", width, width - overlap, self.leftover_bins,
                         num_features)
