@@ -78,7 +78,7 @@ class SpectrogramOptions:
     precision : str
         Arithmetic of the spectrogram up to the mel bank: ``"float32"`` (default; the
         spectrogram computes 2.5x faster) or ``"float64"`` (the original's); the stored
-        [-1, 1] features differ by 1e-5 at most (dB values by about 3e-4 dB).
+        [-1, 1] features differ by about 1e-5 at most (ESC-10: 1.2e-5, mean 4e-8).
     """
 
     window_width: float = 0.04

@@ -44,7 +44,7 @@ class Preprocess(ShowOne):
                            help="clip values above DB (relative to the clip's maximum, 0 dB)")
         group.add_argument("--precision", choices=("float32", "float64"), default="float32",
                            help="arithmetic of the spectrogram up to the mel bank: float32 (default; spectrograms "
-                                "2.5x faster) or float64 as the original (stored features differ by 1e-5 at most)")
+                                "2.5x faster) or float64 as the original (stored features differ by about 1e-5 at most)")
         audio = parser.add_argument_group("audio")
         audio.add_argument("--channels", type=enum_type(ChannelMode), default=ChannelMode.MEAN,
                            metavar="MODE", help="channel fusion: MEAN, LEFT, RIGHT or DIFF (default: MEAN)")
