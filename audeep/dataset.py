@@ -378,9 +378,9 @@ class DataSet:
             raise DataSetError(f"{path}: no such file")
         if path.is_dir():
             raise DataSetError(f"{path}: is a folder, expected a netCDF data set file")
-        try:
-            import xarray as xr
+        import xarray as xr
 
+        try:
             raw = xr.open_dataset(path, engine="netcdf4", mask_and_scale=True, decode_times=False,
                                   cache=False)
         except Exception as exc:  # the netCDF library raises OSError, ValueError, ...
