@@ -89,6 +89,19 @@ def _native(path: Path) -> bool:
     return ext.upper() in soundfile.available_formats() or ext in ("wav", "flac", "ogg", "oga", "aif", "aiff")
 
 
+def _fallback_after(first: BaseException, path: Path, problem: str) -> tuple:
+    """libsndfile failed with ``first``: decode with the fallback decoder, unless libsndfile's verdict is final.
+
+    Returns ``([samples, channels], sr)``; raises :class:`AudioError` naming the file and ``problem``.
+    """
+    if not _native(path):
+        try:
+            return _fallback_decode(path)
+        except Exception:
+            pass
+    raise AudioError(f"{path}: {problem} ({_reason(first)})") from first
+
+
 def _check_file(path: Path) -> None:
     if not path.is_file():
         raise AudioError(f"{path}: no such audio file")
@@ -169,13 +182,8 @@ def audio_info(path: "str | os.PathLike") -> AudioInfo:
     try:
         info = soundfile.info(os.fspath(path))
         result = AudioInfo(int(info.frames), int(info.samplerate), int(info.channels))
-    except Exception as first:  # libsndfile cannot read it: try the fallback decoder
-        if _native(path):
-            raise AudioError(f"{path}: not a readable audio file ({_reason(first)})") from first
-        try:
-            data, sr = _fallback_decode(path)
-        except Exception:
-            raise AudioError(f"{path}: not a readable audio file ({_reason(first)})") from first
+    except Exception as first:
+        data, sr = _fallback_after(first, path, "not a readable audio file")
         result = AudioInfo(data.shape[0], sr, data.shape[1])
     if result.frames <= 0:
         raise AudioError(f"{path}: the audio file contains no samples")
@@ -206,12 +214,7 @@ def read_audio(path: "str | os.PathLike") -> tuple:
     try:
         data, sr = soundfile.read(os.fspath(path), dtype="float32", always_2d=True)
     except Exception as first:
-        if _native(path):
-            raise AudioError(f"{path}: cannot decode audio ({_reason(first)})") from first
-        try:
-            data, sr = _fallback_decode(path)
-        except Exception:
-            raise AudioError(f"{path}: cannot decode audio ({_reason(first)})") from first
+        data, sr = _fallback_after(first, path, "cannot decode audio")
     if data.shape[0] == 0:
         raise AudioError(f"{path}: the audio file contains no samples")
     if not np.isfinite(data).all():
