@@ -74,7 +74,7 @@ LENGTH = "length"
 FEATURES = "features"
 
 #: Target size of one HDF5 chunk of the features variable, in bytes.
-_CHUNK_BYTES = 4 * 1024 * 1024
+_CHUNK_BYTES = 1024 * 1024
 
 
 class Partition(enum.IntEnum):
@@ -845,6 +845,11 @@ class DataSetWriter:
         self._nc = None
         self._tmp = None
 
+    @property
+    def chunk_rows(self) -> int:
+        """Instances per HDF5 chunk of the features variable (append in multiples of it for speed)."""
+        return _rows_per_chunk(tuple(int(s) for s in self.feature_dims.values()))
+
     @classmethod
     def like(cls, dataset: "DataSet", path, *, feature_dims: Mapping[str, int], with_length: bool = False,
              attrs: "Mapping[str, object] | None" = None) -> "DataSetWriter":
@@ -921,12 +926,12 @@ class DataSetWriter:
         if self.with_length:
             nc.createVariable(LENGTH, "i4", (INSTANCE_DIM,), chunksizes=(4096,))
         shape = tuple(int(s) for s in self.feature_dims.values())
-        rows = _rows_per_chunk(shape)
+        rows = self.chunk_rows
         features = nc.createVariable(FEATURES, "f4", (INSTANCE_DIM,) + tuple(self.feature_dims),
                                      zlib=True, complevel=1, shuffle=True,
                                      chunksizes=(rows,) + tuple(max(1, s) for s in shape))
-        # a cache of one chunk: appends are sequential, so a chunk is complete when the next one is
-        # touched and is compressed then, while the producer works, instead of all at close
+        # a cache of one chunk: appends are sequential, so a chunk is compressed as soon as it is
+        # complete (see append), while the producer works, instead of all at close
         chunk_bytes = rows * max(4, int(np.prod(shape, dtype=np.int64)) * 4)
         features.set_var_chunk_cache(size=chunk_bytes + (64 << 10), nelems=521, preemption=1.0)
         attrs = {"feature_dims": json.dumps(list(self.feature_dims))}
@@ -976,7 +981,11 @@ class DataSetWriter:
             nc[PARTITION][sl] = _missing_as_nan(partitions, k)
         if self.with_length:
             nc[LENGTH][sl] = np.asarray(lengths, np.int32)
+        rows = self.chunk_rows
+        completed = (self.num_written + k) // rows > self.num_written // rows
         self.num_written += k
+        if completed:
+            nc.sync()  # compress and write the completed chunk now, not when the next one is touched
 
     def __exit__(self, exc_type, exc, tb) -> None:
         nc, self._nc = self._nc, None

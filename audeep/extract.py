@@ -597,11 +597,12 @@ def _write_rows(results, *, plan: FilePlan, parser, parser_name: str, opts: Spec
                       sample_rate=plan.sample_rate)
     attrs = provenance_attrs(command=command, parameters=parameters)
     feature_dims = {"time": plan.frames, "freq": plan.bins}
-    buffer_rows = max(1, min(256, (4 << 20) // max(1, plan.frames * plan.bins * 4 * plan.chunks)))
 
     def run(target) -> int:
         pending = collections.defaultdict(list)
-        written = rows = 0
+        written = rows = flushed = 0
+        # rows go out a chunk of the output at a time: each chunk is compressed once, as soon as it is full
+        per_flush = getattr(target, "chunk_rows", 256)
 
         def flush():
             if pending:
@@ -635,8 +636,9 @@ def _write_rows(results, *, plan: FilePlan, parser, parser_name: str, opts: Spec
                     pending["lengths"].append([valid] * c)
                 written += 1
                 rows += c
-                if len(pending["features"]) >= buffer_rows:
+                if rows // per_flush > flushed // per_flush:
                     flush()
+                    flushed = rows
             flush()
         finally:
             bar.close()

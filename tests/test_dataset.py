@@ -203,6 +203,28 @@ def test_streaming_writer_matches_create(tmp_path, tiny_dataset):
         assert_same(tiny_dataset, back)
 
 
+def test_writer_chunks_and_uneven_appends(tmp_path):
+    """``chunk_rows`` is the file's chunking; appends that end inside or on chunk boundaries read back exactly."""
+    import netCDF4
+
+    shape = (124, 128)  # 62 KiB rows: 16 to a chunk
+    rng = np.random.default_rng(3)
+    data = rng.uniform(-1, 1, (50,) + shape).astype(np.float32)
+    path = tmp_path / "chunks.nc"
+    with DataSetWriter(path, feature_dims={"time": shape[0], "freq": shape[1]}) as writer:
+        assert writer.chunk_rows == 16
+        start = 0
+        for size in (5, 11, 16, 1, 17):  # ends at 5, 16, 32, 33, 50
+            writer.append(features=data[start:start + size], filenames=[f"f{i}" for i in range(start, start + size)])
+            start += size
+    with netCDF4.Dataset(path) as nc:
+        assert nc["features"].chunking() == [16, *shape]
+        assert nc["features"].filters()["zlib"] and nc["features"].filters()["shuffle"]
+    with DataSet.open(path) as back:
+        np.testing.assert_array_equal(back.load_features(), data)
+        assert list(back.filenames) == [f"f{i}" for i in range(50)]
+
+
 def test_selection_helpers(tiny_dataset):
     train, valid = tiny_dataset.fold_indices(0)
     assert set(train) | set(valid) == set(range(20)) and not set(train) & set(valid)
