@@ -3,18 +3,21 @@
 Setting: 80 ms window, 40 ms overlap, 128 mel bands, fixed length 5 s centred, clip below -60 dB.
 The reference (one process): librosa.load (native rate) + centre fix + melspectrogram + power_to_db,
 timed after its imports and a warm-up file.  audeep runs as the real command in a subprocess with
-``--jobs N`` (timed whole, start-up included); its peak RSS (main process and workers) is measured
-for a quarter of the files and for all of them (flat memory = streaming).  Also printed: the same
-extraction timed inside one process after the imports (as the reference is timed), and the floor
-that decoding alone sets (N processes that only read the files with soundfile).
+``--jobs N``, timed whole (start-up included), ``--repeat`` times on 100 files and on all of them
+(medians); its peak RSS (main process and workers) is compared between the two (flat memory =
+streaming).  Printed besides: the steady-state rate of the command, files per second beyond its
+fixed start-up and end, ``(all - 100) / (t_all - t_100)``; the same extraction timed inside one
+process after the imports (as the reference is timed); and the floor that decoding alone sets
+(N processes that only read the files with soundfile).
 
-Usage: python benchmarks/bench_preprocess.py [--data DIR] [--jobs 2] [--files N]
+Usage: python benchmarks/bench_preprocess.py [--data DIR] [--jobs 2] [--repeat 3]
 """
 
 import argparse
 import glob
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -107,6 +110,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of the command per size (median; default 3)")
     parser.add_argument("--reference-files", type=int, default=400,
                         help="files timed for the librosa reference, evenly spread (default 400: all of ESC-10)")
     args = parser.parse_args()
@@ -115,8 +119,15 @@ def main():
         sys.exit(f"no ESC-10 files under {args.data}")
     with tempfile.TemporaryDirectory() as tmp:
         small = subset(args.data, 10, tmp)
-        t_small, rss_small = audeep_run(small, Path(tmp) / "small.nc", args.jobs)
-        t_all, rss_all = audeep_run(args.data, Path(tmp) / "all.nc", args.jobs)
+        n_small = sum(1 for _ in small.glob("*/*.ogg"))
+        runs_small, runs_all = [], []
+        for _ in range(args.repeat):  # interleaved, so both sizes see the same machine
+            runs_small.append(audeep_run(small, Path(tmp) / "small.nc", args.jobs))
+            runs_all.append(audeep_run(args.data, Path(tmp) / "all.nc", args.jobs))
+        t_small = statistics.median(t for t, _ in runs_small)
+        t_all = statistics.median(t for t, _ in runs_all)
+        # ru_maxrss of the children is a running maximum: only the first two runs (small, then all) tell
+        rss_small, rss_all = runs_small[0][1], runs_all[0][1]
         t_inproc = audeep_in_process(args.data, Path(tmp) / "inproc.nc", args.jobs)
     t_decode = decode_floor(files, args.jobs)
     ref_files = files[:: max(1, len(files) // args.reference_files)][: args.reference_files]
@@ -127,11 +138,14 @@ def main():
     print(f"audeep preprocess (whole command incl. start-up): {t_all:.2f} s, {audeep_fps:.1f} files/s")
     print(f"librosa reference (one process, {len(ref_files)} files): {t_ref:.2f} s, {ref_fps:.1f} files/s")
     print(f"speed ratio audeep / librosa: {audeep_fps / ref_fps:.2f}x (target >= 2.5x)")
+    steady = (len(files) - n_small) / (t_all - t_small)
+    print(f"audeep steady state (files beyond the first {n_small} / extra seconds, medians of {args.repeat}): "
+          f"{steady:.1f} files/s, {steady / ref_fps:.2f}x")
     print(f"audeep in-process (after imports, as the reference is timed): {t_inproc:.2f} s, "
           f"{len(files) / t_inproc:.1f} files/s, {len(files) / t_inproc / ref_fps:.2f}x")
     print(f"decoding alone ({args.jobs} processes, soundfile): {t_decode:.2f} s, {len(files) / t_decode:.1f} files/s, "
           f"{len(files) / t_decode / ref_fps:.2f}x (the ceiling no spectrogram code can pass)")
-    print(f"peak RSS of the command: {rss_small:.0f} MiB for 100 files (in {t_small:.1f} s), "
+    print(f"peak RSS of the command: {rss_small:.0f} MiB for {n_small} files (in {t_small:.2f} s), "
           f"{rss_all:.0f} MiB for {len(files)} files (ratio {rss_all / rss_small:.2f}; flat = ~1)")
 
 
