@@ -157,7 +157,7 @@ def _grouped(bank: np.ndarray) -> _GroupedBank:
 
 
 #: Bytes of frames transformed at a time: bounds the temporaries (windowed frames, complex spectrum) of long clips.
-_BLOCK_BYTES = 512 * 1024
+_BLOCK_BYTES = 2 * 1024 * 1024
 
 
 def power_spectrogram(signal: np.ndarray, *, nperseg: int, noverlap: int, dtype=np.float64,
@@ -166,7 +166,7 @@ def power_spectrogram(signal: np.ndarray, *, nperseg: int, noverlap: int, dtype=
 
     Each frame has its mean removed, is multiplied by a periodic Hann window and
     transformed with a real FFT of the frame length; power = ``|X|**2 / nperseg``.
-    Frames are transformed in blocks of 512 KiB, so long clips need no clip-sized temporaries.
+    Frames are transformed in blocks of 2 MiB, so long clips need no clip-sized temporaries.
 
     Parameters
     ----------
