@@ -125,7 +125,7 @@ def export(dataset: DataSet, path, *, format="csv", name: "str | None" = None,
     labels_last : bool
         Put ``label_nominal, label_numeric`` after the features.
     batch_size : int, optional
-        Instances read at a time (default: about 4 MiB of features).
+        Instances read at a time (default: one HDF5 chunk, about 1 MiB of features).
 
     Returns
     -------
