@@ -60,7 +60,7 @@ setup(
         "tqdm>=4.60",
     ],
     extras_require={
-        "test": ["pytest>=7"],
+        "test": ["pytest>=7", "ruff>=0.4"],
         "gpu": ["tensorflow[and-cuda]>=2.16"],
     },
     entry_points={

@@ -3,13 +3,42 @@
 Every error that a user can cause derives from :class:`AudeepError`.  The command
 line prints such errors as one line and exits with a non-zero status; ``--debug``
 shows the traceback.  Messages name the offending value and what was expected.
+
+Library messages name *Python parameters* (``num_units``, ``run_dir``), never command-line
+flags: an error raised because of a parameter carries its name in
+:attr:`AudeepError.parameters`, and the command line writes the matching flag in its place
+(``num_units 0: ...`` becomes ``--num-units 0: ...``).
+
+Examples
+--------
+>>> err = ParameterError("num_units 0: expected a positive integer", parameter="num_units")
+>>> err.parameters
+('num_units',)
 """
 
-__all__ = ["AudeepError", "ParameterError", "DataSetError", "AudioError", "ModelError"]
+__all__ = ["AudeepError", "AudioError", "DataSetError", "ModelError", "ParameterError"]
 
 
 class AudeepError(Exception):
-    """Root of all errors raised by audeep on bad input."""
+    """Root of all errors raised by audeep on bad input.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong: the bad value and what was expected.
+    parameter : str or sequence of str, optional
+        The Python parameter(s) the message names (as words of the message), so that a
+        front end can name its own option for each.
+    """
+
+    def __init__(self, message: str = "", *, parameter: "str | tuple | list | None" = None):
+        super().__init__(message)
+        if parameter is None:
+            self.parameters: tuple = ()
+        elif isinstance(parameter, str):
+            self.parameters = (parameter,)
+        else:
+            self.parameters = tuple(parameter)
 
 
 class ParameterError(AudeepError, ValueError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from audeep.atomic import atomic_path
+from audeep._atomic import atomic_path
 from audeep.errors import ParameterError
 
 __all__ = ["new_figure", "save_figure", "plot_spectrogram", "plot_confusion_matrix", "plot_tsne", "plot_loss_curve"]

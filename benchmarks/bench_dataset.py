@@ -10,7 +10,6 @@ instance, and reports the resident memory growth against the feature bytes.
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time

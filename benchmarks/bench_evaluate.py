@@ -79,9 +79,10 @@ def main():
     parser.add_argument("--classes", type=int, default=10)
     args = parser.parse_args()
 
-    from audeep.evaluation import LinearSVM, MLPClassifier, _tensorflow, evaluate
+    from audeep._tensorflow import import_tensorflow
+    from audeep.evaluation import LinearSVM, MLPClassifier, evaluate
 
-    tf, _ = _tensorflow()  # the thread settings audeep uses, for both contenders
+    tf, _ = import_tensorflow()  # the thread settings audeep uses, for both contenders
     print(f"MLP 2 x 150, {args.epochs} full-batch epochs, {args.folds} folds, {args.instances} instances, "
           f"{args.classes} classes; {os.cpu_count()} CPU cores, TF intra-op "
           f"{tf.config.threading.get_intra_op_parallelism_threads()}, inter-op "

@@ -28,17 +28,17 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args(argv)
 
-    from audeep.training import configure_threads
+    from audeep._tensorflow import configure_threads
 
     # as `t-rae generate`: all cores unless --threads
     intra, inter = configure_threads(args.threads or os.cpu_count() or 1)
     import tensorflow as tf
 
     from audeep.dataset import DataSet
-    from audeep.generate import encode_dataset
-    from audeep.models.autoencoders import TimeAutoencoder
+    from audeep.training import encode_dataset
+    from audeep.models.autoencoders import TimeAutoencoderModel
 
-    model = TimeAutoencoder(num_features=args.freq, num_layers=args.layers, num_units=args.units,
+    model = TimeAutoencoderModel(num_features=args.freq, num_layers=args.layers, num_units=args.units,
                             bidirectional_decoder=True)
     model.build((None, args.time, args.freq))
     data = np.random.default_rng(0).uniform(-1, 1, (args.instances, args.time, args.freq)).astype(np.float32)

@@ -11,12 +11,9 @@ for every size, ≤ 2 GB) whatever the file size.
 """
 
 import argparse
-import os
-import resource
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np

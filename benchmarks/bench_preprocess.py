@@ -62,7 +62,7 @@ def audeep_run(basedir, output, jobs):
 IN_PROCESS = """
 import sys, time
 import netCDF4, scipy.fft, soundfile, tqdm  # imports outside the timing, as for the reference
-from audeep.extract import run_extraction
+from audeep.preprocessing.extract import run_extraction
 start = time.perf_counter()
 run_extraction(sys.argv[1], output=sys.argv[2], jobs=int(sys.argv[3]), progress=False, window_width=0.08,
                window_overlap=0.04, mel_bands=128, fixed_length=5, center_fixed=True, clip_below=-60)

@@ -154,7 +154,7 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=None, help="intra-op threads (default: audeep's choice)")
     args = parser.parse_args(argv)
 
-    from audeep.training import configure_threads
+    from audeep._tensorflow import configure_threads
 
     intra, inter = configure_threads(args.threads)
     rng = np.random.default_rng(0)

@@ -15,7 +15,7 @@ import argparse
 from pathlib import Path
 
 import audeep
-from audeep.extract import describe_raw, pretend_spectrogram
+from audeep.preprocessing.extract import describe_raw, pretend_spectrogram
 from audeep.plotting import plot_spectrogram
 
 #: The settings of the paper's ESC-10 experiment (one t-RAE at -60 dB).

@@ -5,11 +5,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile
-
-from audeep.audio import (AudioInfo, ChannelMode, audio_info, fix_length, fuse_channels, load_signal, ogg_vorbis_info,
-                          read_audio, resample)
-from audeep.errors import AudioError
 from conftest import tone, write_wav
+
+from audeep.errors import AudioError
+from audeep.preprocessing.audio import (
+    AudioInfo,
+    ChannelMode,
+    audio_info,
+    fix_length,
+    fuse_channels,
+    load_signal,
+    ogg_vorbis_info,
+    read_audio,
+    resample,
+)
 
 
 @pytest.mark.parametrize("fmt", ["wav", "flac", "ogg"])

@@ -8,10 +8,10 @@ import netCDF4
 import numpy as np
 import pytest
 import xarray as xr
+from conftest import make_dataset
 
 from audeep.dataset import MISSING, DataSet, DataSetWriter, Partition
 from audeep.errors import DataSetError, ParameterError
-from conftest import make_dataset
 
 
 def assert_same(a: DataSet, b: DataSet):
@@ -143,9 +143,11 @@ def test_create_refuses_labels_outside_the_map():
     (lambda p: p.write_text("not a netcdf file"), "not a readable netCDF file"),
     (lambda p: xr.Dataset({"features": (("instance", "x"), np.zeros((2, 2)))}).to_netcdf(p), "'filename' is missing"),
     (lambda p: xr.Dataset({"filename": ("instance", np.array(["a", "b"], dtype=object)),
-                           "features": (("x", "instance"), np.zeros((3, 2)))}).to_netcdf(p), "expected ('instance', ...)"),
+                           "features": (("x", "instance"), np.zeros((3, 2)))}).to_netcdf(p),
+     "expected ('instance', ...)"),
     (lambda p: xr.Dataset({"filename": ("instance", np.array(["a"], dtype=object)),
-                           "features": (("instance", "x"), np.array([["a"]], dtype=object))}).to_netcdf(p), "expected float32"),
+                           "features": (("instance", "x"), np.array([["a"]], dtype=object))}).to_netcdf(p),
+     "expected float32"),
     (lambda p: xr.Dataset({"filename": ("instance", np.array(["a", "b"], dtype=object)),
                            "cv_folds": (("instance", "fold"), np.array([[0], [3]])),
                            "features": (("instance", "x"), np.zeros((2, 2)))}).to_netcdf(p), "cv_folds"),
@@ -167,25 +169,23 @@ def test_missing_path_and_folder(tmp_path):
 
 def test_failed_write_leaves_nothing(tmp_path, tiny_dataset):
     target = tmp_path / "out.nc"
-    with pytest.raises(RuntimeError):
-        with DataSetWriter(target, feature_dims={"generated": 3}) as writer:
-            writer.append(features=np.zeros((2, 3)), filenames=["a", "b"])
-            raise RuntimeError("interrupted")
+    with pytest.raises(RuntimeError), DataSetWriter(target, feature_dims={"generated": 3}) as writer:
+        writer.append(features=np.zeros((2, 3)), filenames=["a", "b"])
+        raise RuntimeError("interrupted")
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(DataSetError, match="does not exist"):
         tiny_dataset.save(tmp_path / "missing-folder" / "x.nc")
-    with DataSetWriter(target, feature_dims={"generated": 3}) as writer:
-        with pytest.raises(DataSetError, match="do not fit"):
-            writer.append(features=np.zeros((1, 4)), filenames=["a"])
+    with DataSetWriter(target, feature_dims={"generated": 3}) as writer, \
+            pytest.raises(DataSetError, match="do not fit"):
+        writer.append(features=np.zeros((1, 4)), filenames=["a"])
     assert target.exists()
 
 
 def test_existing_file_survives_a_failed_overwrite(tmp_path, tiny_dataset):
     path = tiny_dataset.save(tmp_path / "keep.nc")
     before = path.read_bytes()
-    with pytest.raises(RuntimeError):
-        with DataSetWriter(path, feature_dims={"generated": 1}):
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), DataSetWriter(path, feature_dims={"generated": 1}):
+        raise RuntimeError("boom")
     assert path.read_bytes() == before
 
 

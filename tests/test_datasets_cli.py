@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from conftest import make_dataset
 
 from audeep.dataset import DataSet
-from conftest import make_dataset
 
 
 @pytest.fixture

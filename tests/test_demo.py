@@ -134,7 +134,7 @@ def test_bad_parameters(tmp_path, kwargs, word):
 # ----------------------------------------------------------------------------------
 
 def test_demo_refuses_a_foreign_folder_and_reuses_its_own(tmp_path, cli):
-    from audeep.demo import _prepare_output
+    from audeep.demo.pipeline import _prepare_output
 
     foreign = tmp_path / "mine"
     foreign.mkdir()

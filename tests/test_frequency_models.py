@@ -14,13 +14,13 @@ from test_models import _dense, _np_gru  # noqa: E402  (the t-RAE tests' NumPy G
 
 from audeep.dataset import DataSet  # noqa: E402
 from audeep.errors import ModelError, ParameterError  # noqa: E402
-from audeep.generate import encode_dataset, generate_features, load_autoencoder  # noqa: E402
+from audeep.training import encode_dataset, generate_features, load_autoencoder  # noqa: E402
 from audeep.models import layers  # noqa: E402
 from audeep.models.autoencoders import (  # noqa: E402
-    MODEL_KINDS,
-    FrequencyAutoencoder,
-    FrequencyTimeAutoencoder,
+    FrequencyAutoencoderModel as FrequencyAutoencoder,
+    FrequencyTimeAutoencoderModel as FrequencyTimeAutoencoder,
 )
+from audeep.models.base import MODEL_KINDS  # noqa: E402
 from audeep.training import read_history, train_autoencoder  # noqa: E402
 
 T, F = 4, 12
@@ -322,7 +322,7 @@ def test_train_and_generate(tmp_path, smooth, kind, arch, generated):
     assert len(losses) == 6 and losses[-1] < 0.8 * losses[0], losses
     assert result.model.kind == kind and (run / "loss.png").is_file()
     out = tmp_path / "features.nc"
-    generate_features(model_dir=run, input=smooth, outputs=[out], steps=[6], batch_size=5, kind=kind)
+    generate_features(run_dir=run, input=smooth, outputs=[out], epochs=[6], batch_size=5, kind=kind)
     source = DataSet.open(smooth)
     with DataSet.open(out) as ds:
         assert ds.feature_shape == generated
@@ -333,7 +333,7 @@ def test_train_and_generate(tmp_path, smooth, kind, arch, generated):
         np.testing.assert_allclose(ds.load_features(), expected, atol=1e-5)
     other = "t-rae" if kind == "f-rae" else "f-rae"
     with pytest.raises(ModelError, match=f"holds a {kind} model, not {other}"):
-        generate_features(model_dir=run, input=smooth, outputs=[tmp_path / "x.nc"], kind=other)
+        generate_features(run_dir=run, input=smooth, outputs=[tmp_path / "x.nc"], kind=other)
     assert not (tmp_path / "x.nc").exists()
 
 
@@ -446,7 +446,7 @@ def test_frae_features_keep_the_valid_lengths(tmp_path, smooth):
                       progress=False, architecture={"num_units": 4, "freq_window_width": 8,
                                                     "freq_window_overlap": 0})
     out = tmp_path / "features.nc"
-    generate_features(model_dir=run, input=variable, outputs=[out], kind="f-rae")
+    generate_features(run_dir=run, input=variable, outputs=[out], kind="f-rae")
     with DataSet.open(out) as ds, DataSet.open(variable) as src:
         np.testing.assert_array_equal(ds.lengths, lengths)
         assert ds.validate() == []
@@ -463,6 +463,6 @@ def test_leftover_warning_is_given_at_training_not_at_every_load(tmp_path, smoot
     assert caplog.text.count("fill no window") == 1
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="audeep.models.autoencoders"):
-        generate_features(model_dir=run, input=smooth, outputs=[tmp_path / "a.nc", tmp_path / "b.nc"],
-                          steps=[1, 2], kind="f-rae")
+        generate_features(run_dir=run, input=smooth, outputs=[tmp_path / "a.nc", tmp_path / "b.nc"],
+                          epochs=[1, 2], kind="f-rae")
     assert "fill no window" not in caplog.text

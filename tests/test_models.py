@@ -10,7 +10,8 @@ keras = pytest.importorskip("keras")
 
 from audeep.errors import ParameterError  # noqa: E402
 from audeep.models import layers  # noqa: E402
-from audeep.models.autoencoders import MODEL_KINDS, TimeAutoencoder, rmse  # noqa: E402
+from audeep.models.autoencoders import TimeAutoencoderModel as TimeAutoencoder  # noqa: E402
+from audeep.models.base import MODEL_KINDS, rmse  # noqa: E402
 
 T, F = 7, 5
 

@@ -4,12 +4,22 @@ import logging
 import textwrap
 
 import pytest
+from conftest import tone, write_wav
 
 from audeep.dataset import Partition
 from audeep.errors import DataSetError, ParameterError
-from audeep.parsers import (CrossValidatedParser, CSVParser, DCASEParser, ESCParser, MetaParser, NoMetadataParser,
-                            PartitionedParser, UrbanSound8KParser, get_parser, load_parser_class)
-from conftest import tone, write_wav
+from audeep.preprocessing.parsers import (
+    CrossValidatedParser,
+    CSVParser,
+    DCASEParser,
+    ESCParser,
+    MetaParser,
+    NoMetadataParser,
+    PartitionedParser,
+    UrbanSound8KParser,
+    get_parser,
+    load_parser_class,
+)
 
 SR = 8000
 
@@ -195,7 +205,7 @@ def test_meta_none_and_missing_basedir(tmp_path):
 
 def test_meta_logs_its_choice(tmp_path, caplog):
     root = make_esc(tmp_path / "esc", ext="wav")
-    with caplog.at_level(logging.INFO, logger="audeep.parsers.meta"):
+    with caplog.at_level(logging.INFO, logger="audeep.preprocessing.parsers.meta"):
         assert len(get_parser("meta", root).parse()) == 15
     assert "using the esc parser" in caplog.text
 
@@ -206,7 +216,7 @@ def test_custom_parser_file(tmp_path):
         _wav(root / f"spk{i}_{'ab'[i % 2]}.wav")
     code = tmp_path / "my_parser.py"
     code.write_text(textwrap.dedent("""
-        from audeep.parsers.base import InstanceMetadata, Parser, audio_files
+        from audeep.preprocessing.parsers.base import InstanceMetadata, Parser, audio_files
 
         class SpeakerParser(Parser):
             name = "speakers"
@@ -228,4 +238,4 @@ def test_custom_parser_file(tmp_path):
         load_parser_class(f"{tmp_path}/nope.py:X")
     with pytest.raises(ParameterError, match="expected one of meta, dcase"):
         load_parser_class("bogus")
-    assert load_parser_class("audeep.parsers.esc.ESCParser") is ESCParser
+    assert load_parser_class("audeep.preprocessing.parsers.esc.ESCParser") is ESCParser

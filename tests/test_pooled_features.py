@@ -9,7 +9,8 @@ from conftest import make_dataset  # noqa: E402
 
 from audeep.dataset import DataSet  # noqa: E402
 from audeep.errors import ParameterError  # noqa: E402
-from audeep.models.autoencoders import FrequencyAutoencoder, TimeAutoencoder  # noqa: E402
+from audeep.models.autoencoders import FrequencyAutoencoderModel as FrequencyAutoencoder  # noqa: E402
+from audeep.models.autoencoders import TimeAutoencoderModel as TimeAutoencoder  # noqa: E402
 
 
 def _model(**kwargs):

@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 import scipy.signal
 import soundfile
-
-from audeep import extract_spectrograms
-from audeep.audio import read_audio
-from audeep.dataset import DataSet
-from audeep.errors import ParameterError
-from audeep.extract import spectrogram_from_file
 from conftest import tone, write_wav
 from test_parsers import make_esc
 from test_spectrogram import _reference_mel, _reference_power
+
+from audeep import extract_spectrograms
+from audeep.dataset import DataSet
+from audeep.errors import ParameterError
+from audeep.preprocessing.audio import read_audio
+from audeep.preprocessing.extract import spectrogram_from_file
 
 SR = 8000
 WIDTH, OVERLAP = 0.02, 0.01  # 160-sample frames every 80 samples
@@ -346,11 +346,11 @@ def test_spawned_workers_give_the_same_output(esc_wav, tmp_path, monkeypatch):
     """Without fork (a process that loaded TensorFlow must not fork), workers start fresh and get the same result."""
     import multiprocessing
 
-    from audeep import extract
+    from audeep.preprocessing import workers
 
     forked = extract_spectrograms(esc_wav, output=tmp_path / "fork.nc", jobs=2, window_width=WIDTH,
                                   window_overlap=OVERLAP, mel_bands=8)
-    monkeypatch.setattr(extract, "_pool_context", lambda: multiprocessing.get_context("spawn"))
+    monkeypatch.setattr(workers, "_pool_context", lambda: multiprocessing.get_context("spawn"))
     spawned = extract_spectrograms(esc_wav, output=tmp_path / "spawn.nc", jobs=2, window_width=WIDTH,
                                    window_overlap=OVERLAP, mel_bands=8)
     with forked, spawned:

@@ -6,10 +6,19 @@ import numpy as np
 import pytest
 import scipy.signal
 
-from audeep import spectrogram
 from audeep.errors import AudioError, ParameterError
-from audeep.spectrogram import (clip_db, db_spectrogram, frame_sizes, mel_filterbank, num_frames, power_spectrogram,
-                                power_to_db, pre_emphasis, scale_unit, split_chunks)
+from audeep.preprocessing import spectrogram
+from audeep.preprocessing.spectrogram import (
+    FrameGeometry,
+    clip_db,
+    db_spectrogram,
+    mel_filterbank,
+    power_spectrogram,
+    power_to_db,
+    pre_emphasis,
+    scale_unit,
+    split_chunks,
+)
 
 
 def _signal(n=8000, seed=1):
@@ -53,12 +62,13 @@ def test_power_spectrogram_matches_scipy(nperseg, noverlap):
 
 
 def test_frame_count_rule():
-    nperseg, noverlap, step = frame_sizes(sample_rate=44100, window_width=0.08, window_overlap=0.04)
+    geometry = FrameGeometry(sample_rate=44100, window_width=0.08, window_overlap=0.04)
+    nperseg, noverlap, step = geometry.nperseg, geometry.noverlap, geometry.step
     assert (nperseg, noverlap, step) == (3528, 1764, 1764)
-    assert num_frames(220500, nperseg=nperseg, noverlap=noverlap) == 124  # the paper's ESC-10 setting
+    assert geometry.num_frames(220500) == 124  # the paper's ESC-10 setting
     for n in (3527, 3528, 5291, 5292, 10000):
         expected = 0 if n < nperseg else (n - noverlap) // step
-        assert num_frames(n, nperseg=nperseg, noverlap=noverlap) == expected
+        assert geometry.num_frames(n) == expected
         assert power_spectrogram(np.ones(n), nperseg=nperseg, noverlap=noverlap).shape[0] == expected
 
 
@@ -69,15 +79,15 @@ def test_pre_emphasis_is_the_first_order_filter():
 
 @pytest.mark.parametrize("bands,n_fft,sr", [(128, 3528, 44100), (40, 512, 16000), (26, 400, 8000)])
 def test_mel_filterbank_matches_loop_reference(bands, n_fft, sr):
-    ours = mel_filterbank(num_bands=bands, n_fft=n_fft, sample_rate=sr)
+    ours = mel_filterbank(mel_bands=bands, n_fft=n_fft, sample_rate=sr)
     ref = _reference_mel(bands, n_fft, sr)
     np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-12)
     assert ours.max() == pytest.approx(1.0)
 
 
 def test_mel_filterbank_warns_on_empty_bands(caplog):
-    with caplog.at_level(logging.WARNING, logger="audeep.spectrogram"):
-        bank = mel_filterbank(num_bands=64, n_fft=64, sample_rate=8000)
+    with caplog.at_level(logging.WARNING, logger="audeep.preprocessing.spectrogram"):
+        bank = mel_filterbank(mel_bands=64, n_fft=64, sample_rate=8000)
     assert (~bank.any(axis=0)).sum() > 0
     assert "empty" in caplog.text
 
@@ -150,7 +160,7 @@ def test_power_spectrogram_blocks_and_filterbank(nperseg, noverlap, n):
     ours = power_spectrogram(x, nperseg=nperseg, noverlap=noverlap)
     assert ours.shape[0] * nperseg * 8 > 2 * spectrogram._BLOCK_BYTES  # more than two blocks of frames
     np.testing.assert_allclose(ours, ref, rtol=1e-5, atol=1e-5 * ref.max())
-    bank = mel_filterbank(num_bands=20, n_fft=nperseg, sample_rate=8000)
+    bank = mel_filterbank(mel_bands=20, n_fft=nperseg, sample_rate=8000)
     banded = power_spectrogram(x, nperseg=nperseg, noverlap=noverlap, filterbank=bank)
     np.testing.assert_allclose(banded, ref @ bank, rtol=1e-5, atol=1e-5 * (ref @ bank).max())
     with pytest.raises(ParameterError, match="filter bank of shape"):
@@ -176,7 +186,7 @@ def test_single_precision_against_the_double_reference():
 def test_grouped_filterbank_equals_the_dense_product():
     """Groups of bands multiply only their bins; empty bands (too many for the FFT) stay 0."""
     x = _signal(4000)
-    bank = mel_filterbank(num_bands=64, n_fft=64, sample_rate=8000)
+    bank = mel_filterbank(mel_bands=64, n_fft=64, sample_rate=8000)
     assert (~bank.any(axis=0)).any()
     power = power_spectrogram(x, nperseg=64, noverlap=32)
     np.testing.assert_allclose(power_spectrogram(x, nperseg=64, noverlap=32, filterbank=bank), power @ bank,

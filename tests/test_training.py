@@ -11,14 +11,15 @@ from conftest import make_dataset  # noqa: E402
 
 from audeep.dataset import DataSet  # noqa: E402
 from audeep.errors import DataSetError, ModelError  # noqa: E402
-from audeep.generate import generate_features, load_autoencoder  # noqa: E402
+from audeep.estimators import TimeAutoencoder  # noqa: E402
 from audeep.training import (  # noqa: E402
-    TimeAutoencoder,
+    generate_features,
     list_checkpoints,
-    make_input,
+    load_autoencoder,
     read_history,
     train_autoencoder,
 )
+from audeep.training.inputs import make_input  # noqa: E402
 
 ARCH = {"num_units": 4, "num_layers": 1, "bidirectional_decoder": True}
 
@@ -118,7 +119,7 @@ def test_generate_per_step_matches_checkpoints(tmp_path, spectra):
     train_autoencoder(kind="t-rae", inputs=[spectra], run_dir=run, architecture=ARCH, num_epochs=2,
                       batch_size=6, progress=False)
     outs = [tmp_path / "f1.nc", tmp_path / "f2.nc"]
-    written = generate_features(model_dir=run, input=spectra, outputs=outs, steps=[1, 2], batch_size=5)
+    written = generate_features(run_dir=run, input=spectra, outputs=outs, epochs=[1, 2], batch_size=5)
     assert [s for s, _ in written] == [1, 2]
     source = DataSet.open(spectra)
     for step, out in zip([1, 2], outs):
@@ -128,17 +129,17 @@ def test_generate_per_step_matches_checkpoints(tmp_path, spectra):
             np.testing.assert_array_equal(ds.labels_numeric, source.labels_numeric)
             np.testing.assert_array_equal(ds.cv_folds, source.cv_folds)
             np.testing.assert_array_equal(ds.partitions, source.partitions)
-            expected = np.asarray(load_autoencoder(run, step=step).encode(source.load_features()))
+            expected = np.asarray(load_autoencoder(run, epoch=step).encode(source.load_features()))
             np.testing.assert_allclose(ds.load_features(), expected, atol=1e-5)
     with pytest.raises(ModelError, match="available: 1, 2"):
-        generate_features(model_dir=run, input=spectra, outputs=[tmp_path / "x.nc"], steps=[5])
+        generate_features(run_dir=run, input=spectra, outputs=[tmp_path / "x.nc"], epochs=[5])
     wrong = make_dataset(num_files=3, num_chunks=1, shape=(6, 7))
     with pytest.raises(Exception, match=r"do not fit the model"):
-        generate_features(model_dir=run, input=wrong, outputs=[tmp_path / "y.nc"])
+        generate_features(run_dir=run, input=wrong, outputs=[tmp_path / "y.nc"])
     config = json.loads((run / "config.json").read_text())
     (run / "config.json").write_text(json.dumps(dict(config, kind="f-rae")))
     with pytest.raises(ModelError, match="holds a f-rae model"):
-        generate_features(model_dir=run, input=spectra, outputs=[tmp_path / "z.nc"], kind="t-rae")
+        generate_features(run_dir=run, input=spectra, outputs=[tmp_path / "z.nc"], kind="t-rae")
     assert not any((tmp_path / n).exists() for n in ("x.nc", "y.nc", "z.nc"))
 
 

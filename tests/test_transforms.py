@@ -2,11 +2,10 @@
 
 import numpy as np
 import pytest
-
-from audeep import transforms
-from audeep.dataset import DataSet, Split
-from audeep.errors import DataSetError, ParameterError
 from conftest import make_dataset
+
+from audeep.dataset import DataSet, Split, transforms
+from audeep.errors import DataSetError, ParameterError
 
 
 def _file_rows(ds):
@@ -116,7 +115,7 @@ def test_fuse_along_other_dims():
     fused = transforms.fuse([a, b])
     assert fused.feature_shape == (4, 7)
     assert np.array_equal(fused.load_features()[:, :, 2:], b.load_features())
-    with pytest.raises(ParameterError, match="--dimension 'freq'"):
+    with pytest.raises(ParameterError, match="dimension 'freq'"):
         transforms.fuse([a, b], dimension="freq")
     c = make_dataset(num_files=3, num_chunks=1, shape=(3, 5))
     c = c.with_features(c.load_features(), feature_dims=("time", "generated"))
@@ -231,5 +230,21 @@ def test_tsne_embedding_shape_and_determinism():
     d = np.linalg.norm(a[:, None] - a[None], axis=-1) + np.eye(30) * 1e9
     nearest = d.argmin(axis=1)
     assert ((nearest < 15) == (np.arange(30) < 15)).all()
-    with pytest.raises(ParameterError, match="--perplexity 30"):
+    with pytest.raises(ParameterError, match="perplexity 30"):
         transforms.tsne_embedding(feats, perplexity=30)
+
+
+# ------------------------------------------------------------------ DataSet methods
+def test_transforms_are_dataset_methods():
+    ds = make_dataset(num_files=12, num_chunks=2)
+    assert np.array_equal(ds.add_cv_setup(num_folds=3, seed=4).cv_folds,
+                          transforms.add_cv_setup(ds, num_folds=3, seed=4).cv_folds)
+    assert ds.remove_cv_setup().num_folds == 0 and ds.remove_partitioning().partitions is None
+    assert np.array_equal(ds.add_partitioning(partitions=["train", "test"], seed=1).partitions,
+                          transforms.add_partitioning(ds, partitions=["train", "test"], seed=1).partitions)
+    assert ds.fuse_chunks(dimension="time").feature_shape == (12, 4)
+    assert ds.fuse(ds, dimension="freq").feature_shape == (6, 8)
+    assert ds.upsample().num_instances == transforms.upsample(ds).num_instances
+    with pytest.raises(ParameterError) as err:
+        ds.add_cv_setup(num_folds=1)
+    assert str(err.value) == "num_folds 1: expected at least 2 folds" and err.value.parameters == ("num_folds",)

@@ -1,11 +1,20 @@
 """Data-set tools: ``modify``, ``fuse``, ``fuse chunks``, ``upsample``, ``export``, ``import``,
-``visualize tsne``.  Each command parses options and calls :mod:`audeep.transforms`,
-:mod:`audeep.export` or :mod:`audeep.plotting`."""
+``visualize tsne``.  Each command parses options and calls :mod:`audeep.dataset.transforms`
+(through :class:`~audeep.dataset.DataSet` methods), :mod:`audeep.dataset.tables`,
+:mod:`audeep.dataset.tables_import` or :mod:`audeep.plotting`."""
 
 import logging
 from pathlib import Path
+from typing import ClassVar
 
-from audeep.cli.options import Command, add_input, add_output, add_partitions, add_seed, positive_int
+from audeep.cli.options import (
+    Command,
+    add_input,
+    add_output,
+    add_partitions,
+    add_seed,
+    positive_int,
+)
 from audeep.dataset import DataSet
 
 LOG = logging.getLogger(__name__)
@@ -34,6 +43,8 @@ def _add_dimension(parser) -> None:
 class Modify(Command):
     """Add or remove a cross-validation setup or a partitioning (stratified, files kept together)."""
 
+    parameter_flags: ClassVar[dict] = {"num_folds": "--add-cv-setup", "partitions": "--add-partitioning"}
+
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         add_input(parser)
@@ -50,22 +61,21 @@ class Modify(Command):
         return parser
 
     def take_action(self, parsed_args):
-        from audeep import transforms
-
         args = parsed_args
         if args.add_cv_setup is not None:
-            return _transform(args, "modify", lambda ds: transforms.add_cv_setup(
-                ds, num_folds=args.add_cv_setup, seed=args.seed))
+            return _transform(args, "modify", lambda ds: ds.add_cv_setup(num_folds=args.add_cv_setup, seed=args.seed))
         if args.add_partitioning:
-            return _transform(args, "modify", lambda ds: transforms.add_partitioning(
-                ds, partitions=args.add_partitioning, seed=args.seed))
+            return _transform(args, "modify",
+                              lambda ds: ds.add_partitioning(partitions=args.add_partitioning, seed=args.seed))
         if args.remove_cv_setup:
-            return _transform(args, "modify", transforms.remove_cv_setup)
-        return _transform(args, "modify", transforms.remove_partitioning)
+            return _transform(args, "modify", DataSet.remove_cv_setup)
+        return _transform(args, "modify", DataSet.remove_partitioning)
 
 
 class Fuse(Command):
     """Concatenate the features of data sets with the same instances (aligned by filename and chunk)."""
+
+    parameter_flags: ClassVar[dict] = {"datasets": "--input"}
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
@@ -77,11 +87,9 @@ class Fuse(Command):
     def take_action(self, parsed_args):
         from contextlib import ExitStack
 
-        from audeep import transforms
-
         with ExitStack() as stack:
-            datasets = [stack.enter_context(DataSet.open(p)) for p in parsed_args.input]
-            result = transforms.fuse(datasets, dimension=parsed_args.dimension)
+            first, *others = [stack.enter_context(DataSet.open(p)) for p in parsed_args.input]
+            result = first.fuse(*others, dimension=parsed_args.dimension)
             _save(result, parsed_args.output, command="fuse", parsed_args=parsed_args)
         return 0
 
@@ -97,10 +105,8 @@ class FuseChunks(Command):
         return parser
 
     def take_action(self, parsed_args):
-        from audeep import transforms
-
         return _transform(parsed_args, "fuse chunks",
-                          lambda dataset: transforms.fuse_chunks(dataset, dimension=parsed_args.dimension))
+                          lambda dataset: dataset.fuse_chunks(dimension=parsed_args.dimension))
 
 
 class Upsample(Command):
@@ -115,10 +121,7 @@ class Upsample(Command):
         return parser
 
     def take_action(self, parsed_args):
-        from audeep import transforms
-
-        return _transform(parsed_args, "upsample",
-                          lambda dataset: transforms.upsample(dataset, partitions=parsed_args.partitions))
+        return _transform(parsed_args, "upsample", lambda dataset: dataset.upsample(partitions=parsed_args.partitions))
 
 
 class Export(Command):
@@ -136,7 +139,7 @@ class Export(Command):
         return parser
 
     def take_action(self, parsed_args):
-        from audeep.export import export
+        from audeep.dataset.tables import export
 
         with DataSet.open(parsed_args.input) as dataset:
             out = export(dataset, parsed_args.output, format=parsed_args.format, name=parsed_args.name,
@@ -149,7 +152,7 @@ class Import(Command):
     """Import CSV or ARFF files in one of the layouts export writes into a data set file."""
 
     def get_parser(self, prog_name):
-        from audeep import export as ex
+        from audeep.dataset import tables as ex
 
         parser = super().get_parser(prog_name)
         parser.add_argument("--basedir", type=Path, required=True, metavar="DIR", help="the export folder")
@@ -164,7 +167,7 @@ class Import(Command):
         return parser
 
     def take_action(self, parsed_args):
-        from audeep.export import import_dataset
+        from audeep.dataset.tables_import import import_dataset
 
         dataset = import_dataset(
             parsed_args.basedir, name=parsed_args.name, format=parsed_args.format,
@@ -191,11 +194,13 @@ class VisualizeTSNE(Command):
         return parser
 
     def take_action(self, parsed_args):
+        from audeep.dataset import check_finite, tsne_embedding
         from audeep.plotting import plot_tsne
-        from audeep.transforms import tsne_embedding
 
         with DataSet.open(parsed_args.input) as dataset:
-            embedding = tsne_embedding(dataset.load_features(), perplexity=parsed_args.perplexity,
+            features = dataset.load_features()
+            check_finite(features, dataset=dataset)  # names the files; t-SNE alone knows only row numbers
+            embedding = tsne_embedding(features, perplexity=parsed_args.perplexity,
                                        seed=parsed_args.seed, learning_rate=parsed_args.learning_rate)
             labels = dataset.labels_nominal
             labels = [None] * dataset.num_instances if labels is None else labels

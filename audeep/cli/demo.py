@@ -2,6 +2,7 @@
 
 import logging
 from pathlib import Path
+from typing import ClassVar
 
 from audeep.cli.options import Command, add_jobs
 
@@ -13,6 +14,9 @@ class Demo(Command):
     (spectrogram, loss curve, confusion matrix) to --output, printing every step and
     the accuracy per fold.
     """
+
+    #: run_demo's parameter -> this command's flag, for error messages
+    parameter_flags: ClassVar[dict] = {"output_dir": "--output"}
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)

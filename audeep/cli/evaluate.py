@@ -7,8 +7,18 @@ The commands parse options and call :mod:`audeep.evaluation` (imported inside
 import logging
 from pathlib import Path
 
-from audeep.cli.options import (Command, Lister, add_input, add_output, add_partitions, add_seed,
-                                non_negative_int, positive_float, positive_int, probability)
+from audeep.cli.options import (
+    Command,
+    Lister,
+    add_input,
+    add_output,
+    add_partitions,
+    add_seed,
+    non_negative_int,
+    positive_float,
+    positive_int,
+    probability,
+)
 
 LOG = logging.getLogger(__name__)
 

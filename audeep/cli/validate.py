@@ -1,9 +1,9 @@
 """``audeep validate``: check a data set's integrity constraints."""
 
-from audeep.cli.options import Lister, add_input
-from audeep.dataset import CONSTRAINTS, DataSet
 import logging
 
+from audeep.cli.options import Lister, add_input
+from audeep.dataset import CONSTRAINTS, DataSet
 from audeep.errors import DataSetError
 
 LOG = logging.getLogger(__name__)
@@ -23,14 +23,15 @@ def validation_rows(path, *, detailed: bool = False) -> list:
     with dataset:
         violations = {v.constraint: v for v in dataset.validate()}
     rows = [("schema", "PASS", 0, "")]
-    for name, description in CONSTRAINTS.items():
+    for name in CONSTRAINTS:
         v = violations.get(name)
         if v is None:
             rows.append((name, "PASS", 0, ""))
             continue
         files = list(v.filenames)
         shown = files if detailed else files[:_SHOWN_FILES]
-        text = ", ".join(shown) + ("" if len(shown) == len(files) else f", ... (+{len(files) - len(shown)}, see --detailed)")
+        more = "" if len(shown) == len(files) else f", ... (+{len(files) - len(shown)}, see --detailed)"
+        text = ", ".join(shown) + more
         rows.append((name, "FAIL", len(files), f"{v.message}: {text}" if files else v.message))
     return rows
 

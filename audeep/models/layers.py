@@ -25,26 +25,24 @@ import keras
 import tensorflow as tf
 
 from audeep.errors import ParameterError
+from audeep.models.config import CELL_CHECK
 
 __all__ = [
-    "CELLS",
-    "parse_cell",
     "RNNStack",
-    "feed_previous_loop",
     "drop_time_steps",
-    "shift_right",
-    "reverse_time",
-    "reverse_freq",
-    "make_stacks",
     "encoder_final_states",
-    "split_states",
+    "feed_previous_loop",
+    "make_stacks",
     "paper_decoder",
-    "window_indices",
+    "parse_cell",
+    "reverse_freq",
+    "reverse_time",
+    "shift_right",
+    "split_states",
     "take_windows",
+    "window_indices",
 ]
 
-#: Supported cell types.
-CELLS = ("GRU", "LSTM")
 
 
 def parse_cell(cell: str) -> str:
@@ -55,10 +53,7 @@ def parse_cell(cell: str) -> str:
     ParameterError
         If ``cell`` names no supported cell.
     """
-    name = str(cell).strip().upper()
-    if name not in CELLS:
-        raise ParameterError(f"cell {cell!r}: expected one of {', '.join(CELLS)} (case-insensitive)")
-    return name
+    return CELL_CHECK("cell", cell)
 
 
 def reverse_time(x):
@@ -434,3 +429,35 @@ def take_windows(frames, indices):
     tensor [batch, num_windows, width]
     """
     return tf.gather(frames, tf.constant(indices), axis=-1)
+
+
+def pooled_outputs(stacks, x, lengths=None):
+    """Mean and standard deviation over valid time steps of the top layer's outputs of encoder stacks.
+
+    Parameters
+    ----------
+    stacks : list of RNNStack
+        One stack per direction (the second reads ``x`` reversed in time).
+    x : tensor [batch, time, freq]
+    lengths : tensor [batch] of int, optional
+        Valid time steps; padded steps (the last ``time - length``) are left out.
+
+    Returns
+    -------
+    tensor [batch, 2 * num_units * len(stacks)]
+        ``[mean_fw, std_fw(, mean_bw, std_bw)]``.
+    """
+    steps = tf.shape(x)[1]
+    if lengths is None:
+        valid = tf.ones(tf.stack([tf.shape(x)[0], steps]), x.dtype)
+    else:
+        valid = tf.cast(tf.range(steps)[None, :] < tf.cast(lengths, tf.int32)[:, None], x.dtype)
+    pooled = []
+    for d, stack in enumerate(stacks):
+        seq, _ = stack(x if d == 0 else reverse_time(x), training=False)
+        weight = (valid if d == 0 else reverse_time(valid))[:, :, None]
+        count = tf.maximum(tf.reduce_sum(weight, axis=1), 1.0)
+        mean = tf.reduce_sum(seq * weight, axis=1) / count
+        var = tf.reduce_sum(tf.square(seq - mean[:, None, :]) * weight, axis=1) / count
+        pooled += [mean, tf.sqrt(var)]
+    return tf.concat(pooled, axis=-1)

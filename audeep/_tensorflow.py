@@ -1,0 +1,95 @@
+"""The TensorFlow runtime in one place: thread pools, the XLA choice, devices.
+
+Training (recurrent autoencoders), feature generation and the MLP learner all import
+TensorFlow through here, so thread settings are chosen by one rule and set once per
+process.  Importing this module does not import TensorFlow; each function does.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+__all__ = ["configure_threads", "cpu_cores", "default_threads", "import_tensorflow", "use_xla"]
+
+log = logging.getLogger(__name__)
+
+
+def cpu_cores() -> int:
+    """The CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def default_threads() -> tuple[int, int]:
+    """(intra-op, inter-op) threads for training the recurrent autoencoders on this machine.
+
+    On up to 2 cores, intra-op 1 / inter-op 2 trained the GRU autoencoder 1.18x faster
+    than TensorFlow's default; on more cores TensorFlow's own choice (0, 0) is kept.
+    """
+    return (1, 2) if cpu_cores() <= 2 else (0, 0)
+
+
+def configure_threads(threads: int | None = None) -> tuple[int, int]:
+    """Set TensorFlow's thread pools (before TensorFlow runs its first operation).
+
+    Parameters
+    ----------
+    threads : int, optional
+        Intra-op threads (inter-op then 2); default :func:`default_threads`.
+
+    Returns
+    -------
+    (int, int)
+        The intra-op and inter-op settings in effect (those already set when TensorFlow
+        has run before in this process).
+    """
+    import tensorflow as tf
+
+    intra, inter = default_threads() if threads is None else (int(threads), 2)
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(intra)
+        tf.config.threading.set_inter_op_parallelism_threads(inter)
+    except RuntimeError:  # already initialised in this process (tests, notebooks)
+        intra = tf.config.threading.get_intra_op_parallelism_threads()
+        inter = tf.config.threading.get_inter_op_parallelism_threads()
+        log.debug("TensorFlow already initialised; keeping %d intra-op / %d inter-op threads", intra, inter)
+    return intra, inter
+
+
+_CONFIGURED = False
+
+
+def import_tensorflow(*, threads: int | None = None):
+    """TensorFlow and Keras, the thread pools set on the first call of the process.
+
+    Parameters
+    ----------
+    threads : int, optional
+        Intra-op threads for the first call; default all cores (dense models use them all,
+        unlike the recurrent autoencoders, see :func:`default_threads`).
+
+    Returns
+    -------
+    (module, module)
+        ``tensorflow`` and ``keras``.
+    """
+    global _CONFIGURED
+    import tensorflow as tf
+
+    if not _CONFIGURED:
+        _CONFIGURED = True
+        configure_threads(threads if threads is not None else cpu_cores())
+    import keras
+
+    return tf, keras
+
+
+def use_xla() -> bool:
+    """Whether to XLA-compile inference: on CPU yes (generation measured 1.14-1.25x faster),
+    on GPU no (cuDNN kernels cannot be XLA-compiled)."""
+    import tensorflow as tf
+
+    return not tf.config.list_logical_devices("GPU")
