@@ -45,8 +45,10 @@ def _other_value(field):
         return 1
     if check is boolean:
         return not default
-    if check in (positive_int, non_negative_int):
-        return default + 1
+    if check is positive_int:  # small, to keep the models tiny
+        return 2 if default != 2 else 1
+    if check is non_negative_int:
+        return 1 if default != 1 else 0
     if check is optional_positive_int:
         return 1 if field.name == "threads" else 3
     if check is any_int:
@@ -160,7 +162,7 @@ def test_field_walk_cli_config_estimator_keras_reload(cli, tmp_path, kind):
     arch = {f.name: _other_value(f) for f in params_of(config_class(kind))}
     training = {f.name: _other_value(f) for f in params_of(TrainingConfig)}
     rng = np.random.default_rng(0)
-    values = rng.uniform(-1, 1, (4, 3, 36)).astype(np.float32)
+    values = rng.uniform(-1, 1, (4, 3, 8)).astype(np.float32)
     path = DataSet.create(features=values, filenames=[f"f{i}" for i in range(4)]).save(tmp_path / "s.nc")
 
     parser = _train_parser(kind)
@@ -168,18 +170,16 @@ def test_field_walk_cli_config_estimator_keras_reload(cli, tmp_path, kind):
               *_flag_args(parser, {**arch, **training}))
     assert res.status == 0, res
     saved = json.loads((tmp_path / "cli" / "config.json").read_text())
-    assert saved["architecture"] == {"num_features": 36, **arch}
+    assert saved["architecture"] == {"num_features": 8, **arch}
     assert {k: saved["training"][k] for k in training} == training
 
     estimator = {"t-rae": audeep.TimeAutoencoder, "f-rae": audeep.FrequencyAutoencoder,
                  "ft-rae": audeep.FrequencyTimeAutoencoder}[kind](**arch, **training)
     assert {k: estimator.get_params()[k] for k in {**arch, **training}} == {**arch, **training}
-    estimator.fit(values, run_dir=tmp_path / "est")
-    again = json.loads((tmp_path / "est" / "config.json").read_text())
-    assert again["architecture"] == saved["architecture"]
-    assert {k: again["training"][k] for k in training} == training
+    # what fit() hands to train_autoencoder (fit itself: tests/test_estimators.py)
+    assert estimator._options(config_class(kind)) == arch and estimator._options(TrainingConfig) == training
 
-    model = model_class(kind)(num_features=36, **arch)
+    model = model_class(kind)(num_features=8, **arch)
     assert {k: model.get_config()[k] for k in arch} == arch
     assert model_class(kind).from_config(model.get_config()).architecture() == model.architecture()
     assert load_autoencoder(tmp_path / "cli").architecture() == saved["architecture"]
