@@ -32,8 +32,6 @@ from audeep.models.config import (
     TimeAutoencoderConfig,
 )
 from audeep.models.layers import (
-    drop_time_steps,
-    encoder_final_states,
     make_stacks,
     paper_decoder,
     pooled_outputs,
@@ -66,15 +64,9 @@ class TimeAutoencoderModel(_EncoderDecoder, AutoencoderBase):
     ``decoder="standard"`` is a teacher-forced (bidirectional) RNN over the decoder input
     whose backward outputs are flipped back; ``feed_previous_prob`` is ignored there.
 
-    Parameters
-    ----------
-    num_features : int
-        Frequency bands (last input dimension).
-    config : TimeAutoencoderConfig, optional
-        The architecture, or its parameters as keywords (``feed_previous_prob`` > 0 runs
-        the step-by-step decoder).
-    **kwargs
-        Keras' ``name``, ``dtype``, ``trainable``.
+    Constructed as :class:`~audeep.models.base.AutoencoderBase` says, with a
+    :class:`~audeep.models.config.TimeAutoencoderConfig` (``feed_previous_prob`` > 0 runs the
+    step-by-step decoder).
     """
 
     kind = "t-rae"
@@ -119,10 +111,7 @@ class TimeAutoencoderModel(_EncoderDecoder, AutoencoderBase):
         -------
         tensor [batch, representation_size]
         """
-        if training:
-            x = drop_time_steps(x, self.encoder_noise)
-        # original layout: per layer, per direction, LSTM as [c, h]
-        return self.representation_dense(encoder_final_states(self.encoders, x, training=training))
+        return self._representation(self.encoders, x, noise=self.encoder_noise, training=training)
 
     feature_choices = FEATURE_CHOICES
 
@@ -221,14 +210,8 @@ class FrequencyAutoencoderModel(_FrequencyWindows, _EncoderDecoder, AutoencoderB
     Inputs are spectrograms [batch, time, freq], reshaped internally to frames; the
     features keep the time axis: ``encode`` gives [batch, time, representation_size].
 
-    Parameters
-    ----------
-    num_features : int
-        Frequency bins of a frame.
-    config : FrequencyAutoencoderConfig, optional
-        The architecture, or its parameters as keywords (``freq_window_width <= num_features``).
-    **kwargs
-        Keras' ``name``, ``dtype``, ``trainable``.
+    Constructed as :class:`~audeep.models.base.AutoencoderBase` says, with a
+    :class:`~audeep.models.config.FrequencyAutoencoderConfig` (``freq_window_width <= num_features``).
     """
 
     kind = "f-rae"
@@ -345,14 +328,8 @@ class FrequencyTimeAutoencoderModel(_FrequencyWindows, AutoencoderBase):
     reconstruction = ``tanh(dense(flattened frequency-decoder outputs))`` per frame.
     One RMSE loss on the time- and frequency-reversed spectrogram.
 
-    Parameters
-    ----------
-    num_features : int
-        Frequency bins of a frame.
-    config : FrequencyTimeAutoencoderConfig, optional
-        The architecture, or its parameters as keywords (``freq_window_width <= num_features``).
-    **kwargs
-        Keras' ``name``, ``dtype``, ``trainable``.
+    Constructed as :class:`~audeep.models.base.AutoencoderBase` says, with a
+    :class:`~audeep.models.config.FrequencyTimeAutoencoderConfig` (``freq_window_width <= num_features``).
     """
 
     kind = "ft-rae"
@@ -424,9 +401,7 @@ class FrequencyTimeAutoencoderModel(_FrequencyWindows, AutoencoderBase):
         return tf.reshape(states, tf.stack([shape[0], shape[1], self.frequency_state_size]))
 
     def _encode_states(self, states, training=False):
-        if training:
-            states = drop_time_steps(states, self.t_encoder_noise)
-        return self.representation_dense(encoder_final_states(self.t_encoders, states, training=training))
+        return self._representation(self.t_encoders, states, noise=self.t_encoder_noise, training=training)
 
     def encode(self, x, training=False):
         """The representation of ``x``.

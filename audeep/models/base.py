@@ -83,7 +83,18 @@ def rmse(target, reconstruction, lengths=None):
 
 
 class AutoencoderBase(keras.Model):
-    """Common training protocol of the autoencoders (subclasses implement the model)."""
+    """Common training protocol of the autoencoders (subclasses implement the model).
+
+    Parameters
+    ----------
+    num_features : int
+        Frequency bins of the input (its last dimension).
+    config : ModelConfig, optional
+        The architecture: an instance of the kind's :attr:`config_class`; or give its
+        parameters as keywords instead (not both).
+    **kwargs
+        The configuration's parameters, and Keras' ``name``, ``dtype``, ``trainable``.
+    """
 
     kind = None
     #: the :class:`audeep.models.config.ModelConfig` subclass of the kind
@@ -122,6 +133,16 @@ class AutoencoderBase(keras.Model):
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+    def _representation(self, stacks, x, *, noise: float, training=False):
+        """``tanh(dense(final states))`` of encoder ``stacks`` over ``x`` [batch, steps, features].
+
+        In training, whole steps of ``x`` are zeroed with probability ``noise`` first.  The
+        final states are in the original's layout: per layer, per direction, LSTM as [c, h].
+        """
+        if training:
+            x = drop_time_steps(x, noise)
+        return self.representation_dense(encoder_final_states(stacks, x, training=training))
 
     @staticmethod
     def _unpack(data):
