@@ -16,70 +16,39 @@ module             holds
 ``tables_import``  :func:`import_dataset`: CSV / ARFF back into a data set
 =================  ===============================================================
 
-The names below are re-exported here (``from audeep.dataset import DataSet``).  None of
-these modules imports xarray, netCDF4, pandas or scikit-learn at import time.
+The names below are re-exported here (``from audeep.dataset import DataSet``), each module
+imported when one of its names is first used (importing a submodule runs this file first, so
+it imports nothing itself).  None of these modules imports xarray, netCDF4, pandas or
+scikit-learn at import time.
 """
 
-from audeep.dataset.core import DataSet
-from audeep.dataset.integrity import (
-    CONSTRAINTS,
-    Violation,
-    check_finite,
-    describe,
-    validate,
-)
-from audeep.dataset.schema import (
-    FOLD_DIM,
-    INSTANCE_DIM,
-    MISSING,
-    Partition,
-    Split,
-    default_feature_dims,
-    file_groups,
-    provenance_attrs,
-)
-from audeep.dataset.tables import ExportFormat, export, export_layout
-from audeep.dataset.tables_import import import_dataset
-from audeep.dataset.transforms import (
-    add_cv_setup,
-    add_partitioning,
-    fuse,
-    fuse_chunks,
-    remove_cv_setup,
-    remove_partitioning,
-    tsne_embedding,
-    upsample,
-    upsample_indices,
-)
-from audeep.dataset.writer import DataSetWriter
+from importlib import import_module
 
-__all__ = [
-    "CONSTRAINTS",
-    "FOLD_DIM",
-    "INSTANCE_DIM",
-    "MISSING",
-    "DataSet",
-    "DataSetWriter",
-    "ExportFormat",
-    "Partition",
-    "Split",
-    "Violation",
-    "add_cv_setup",
-    "add_partitioning",
-    "check_finite",
-    "default_feature_dims",
-    "describe",
-    "export",
-    "export_layout",
-    "file_groups",
-    "fuse",
-    "fuse_chunks",
-    "import_dataset",
-    "provenance_attrs",
-    "remove_cv_setup",
-    "remove_partitioning",
-    "tsne_embedding",
-    "upsample",
-    "upsample_indices",
-    "validate",
-]
+# public name -> submodule that defines it
+_EXPORTS = {
+    **dict.fromkeys(["DataSet"], "core"),
+    **dict.fromkeys(["CONSTRAINTS", "Violation", "check_finite", "describe", "validate"], "integrity"),
+    **dict.fromkeys(["FOLD_DIM", "INSTANCE_DIM", "MISSING", "Partition", "Split", "default_feature_dims",
+                     "file_groups", "provenance_attrs"], "schema"),
+    **dict.fromkeys(["ExportFormat", "export", "export_layout"], "tables"),
+    **dict.fromkeys(["import_dataset"], "tables_import"),
+    **dict.fromkeys(["add_cv_setup", "add_partitioning", "fuse", "fuse_chunks", "remove_cv_setup",
+                     "remove_partitioning", "tsne_embedding", "upsample", "upsample_indices"], "transforms"),
+    **dict.fromkeys(["DataSetWriter"], "writer"),
+}
+
+
+def __getattr__(name):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_EXPORTS))
+
+
+__all__ = sorted(_EXPORTS)
