@@ -122,6 +122,8 @@ def test_name_flags_replaces_whole_words_only():
     assert name_flags("run_dir r: set resume to continue, or another run_dir; run_dirs", ["run_dir", "resume"],
                       flags) == "--run-name r: set --continue to continue, or another --run-name; run_dirs"
     assert name_flags("num_units 0", ["num_units"], {}) == "num_units 0"
+    assert name_flags("/a/mode/b.wav: mode 3 (mode.wav)", ["mode"], {"mode": "--channels"}) == \
+        "/a/mode/b.wav: --channels 3 (mode.wav)"
 
 
 def _raise_messages():

@@ -77,6 +77,8 @@ class _Base:
 def name_flags(message: str, parameters, flags: dict) -> str:
     """``message`` with each of ``parameters`` (as a whole word) replaced by its flag in ``flags``.
 
+    A word inside a path or a file name (``/data/mode/x.wav``, ``mode.wav``) is left alone.
+
     Examples
     --------
     >>> name_flags("num_units 0: expected a positive integer", ["num_units"], {"num_units": "--num-units"})
@@ -85,7 +87,7 @@ def name_flags(message: str, parameters, flags: dict) -> str:
     for name in parameters:
         flag = flags.get(name)
         if flag:
-            message = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", flag, message)
+            message = re.sub(rf"(?<![\w\-/\\.]){re.escape(name)}(?![\w\-/\\]|\.\w)", flag, message)
     return message
 
 
