@@ -68,8 +68,8 @@ def import_tensorflow(*, threads: int | None = None):
     Parameters
     ----------
     threads : int, optional
-        Intra-op threads for the first call; default all cores (dense models use them all,
-        unlike the recurrent autoencoders, see :func:`default_threads`).
+        Intra-op threads for the first call; default ``os.cpu_count()`` (dense models use
+        every core, unlike the recurrent autoencoders, see :func:`default_threads`).
 
     Returns
     -------
@@ -81,7 +81,7 @@ def import_tensorflow(*, threads: int | None = None):
 
     if not _CONFIGURED:
         _CONFIGURED = True
-        configure_threads(threads if threads is not None else cpu_cores())
+        configure_threads(threads if threads is not None else (os.cpu_count() or 1))
     import keras
 
     return tf, keras

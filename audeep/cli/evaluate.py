@@ -6,6 +6,7 @@ The commands parse options and call :mod:`audeep.evaluation` (imported inside
 
 import logging
 from pathlib import Path
+from typing import ClassVar
 
 from audeep.cli.options import (
     Command,
@@ -105,6 +106,9 @@ class _Evaluate(Lister):
     With -q only ``accuracy,uar`` (the means, 4 decimals) is printed.
     """
 
+    #: ``append_results_row(path, ...)`` writes the ``--results`` file
+    parameter_flags: ClassVar[dict] = {"path": "--results"}
+
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         add_input(parser, help="the data set of 1-D features (netCDF)")
@@ -143,7 +147,8 @@ class _Evaluate(Lister):
 
     def run(self, parsed_args):
         if self.app.options.verbose_level == 0:  # -q: just "accuracy,uar", as the original
-            results = self._evaluate(parsed_args)
+            with self.naming_flags():
+                results = self._evaluate(parsed_args)
             self.app.stdout.write(f"{results.accuracy:.4f},{results.uar:.4f}\n")
             return 0
         return super().run(parsed_args)

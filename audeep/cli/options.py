@@ -5,6 +5,7 @@ the same name, type, default and help text everywhere.
 """
 
 import argparse
+import contextlib
 import enum
 import re
 from pathlib import Path
@@ -66,8 +67,14 @@ class _Base:
         return {**found, **self.parameter_flags}
 
     def run(self, parsed_args):
-        try:
+        with self.naming_flags():
             return super().run(parsed_args)
+
+    @contextlib.contextmanager
+    def naming_flags(self):
+        """Context in which an :class:`AudeepError` gets this command's flags in place of parameter names."""
+        try:
+            yield
         except AudeepError as err:
             if err.parameters and err.args:
                 err.args = (name_flags(str(err.args[0]), err.parameters, self.flags()),) + err.args[1:]
@@ -77,7 +84,8 @@ class _Base:
 def name_flags(message: str, parameters, flags: dict) -> str:
     """``message`` with each of ``parameters`` (as a whole word) replaced by its flag in ``flags``.
 
-    A word inside a path or a file name (``/data/mode/x.wav``, ``mode.wav``) is left alone.
+    A word inside a path, a file name or quotes (``/data/mode/x.wav``, ``mode.wav``, ``'mode'``)
+    is left alone.
 
     Examples
     --------
@@ -87,7 +95,7 @@ def name_flags(message: str, parameters, flags: dict) -> str:
     for name in parameters:
         flag = flags.get(name)
         if flag:
-            message = re.sub(rf"(?<![\w\-/\\.]){re.escape(name)}(?![\w\-/\\]|\.\w)", flag, message)
+            message = re.sub(rf"(?<![\w\-/\\.'\"]){re.escape(name)}(?![\w\-/\\'\"]|\.\w)", flag, message)
     return message
 
 

@@ -100,17 +100,19 @@ def check_finite(values, *, dataset: DataSet | None = None, rows=None) -> None:
     bad = _nonfinite_rows(values)
     if not bad.size:
         return
-    count = int(np.asarray(values).shape[0])
+    # of the rows checked (with ``rows``: a block of the data set, not all of it)
+    count = f"{bad.size} of {int(np.asarray(values).shape[0])} instances" if rows is None else \
+        f"{bad.size} of the {int(np.asarray(values).shape[0])} instances checked"
     index = bad if rows is None else np.asarray(rows, dtype=np.int64)[bad]
     first = int(index[0])
     source = str(dataset.path) if dataset is not None and dataset.path is not None else "data set"
     if dataset is None:
-        raise DataSetError(f"{source}: instance {first} has NaN or infinite features ({bad.size} of {count} instances)")
+        raise DataSetError(f"{source}: instance {first} has NaN or infinite features ({count})")
     names = list(dict.fromkeys(str(n) for n in dataset.filenames[index]))
     shown = ", ".join(repr(n) for n in names[:_SHOWN_FILES]) + (", ..." if len(names) > _SHOWN_FILES else "")
     raise DataSetError(f"{source}: instance {first} ({str(dataset.filenames[first])!r}, chunk "
-                       f"{int(dataset.chunk_nrs[first])}) has NaN or infinite features ({bad.size} of {count} "
-                       f"instances, in files {shown})")
+                       f"{int(dataset.chunk_nrs[first])}) has NaN or infinite features ({count}, in files "
+                       f"{shown})")
 
 
 # ----------------------------------------------------------------------------------

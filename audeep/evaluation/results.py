@@ -175,8 +175,8 @@ def append_results_row(path: str | os.PathLike, row: dict) -> Path:
     if existing.strip():
         found = next(csv.reader(io.StringIO(existing)))
         if found != header:
-            raise ParameterError(f"{path}: its columns {found} differ from the results columns {header}; "
-                                 "use another results file")
+            raise ParameterError(f"path {path}: its columns {found} differ from the results columns {header}; "
+                                 "use another path", parameter="path")
         if not existing.endswith("\n"):
             existing += "\n"
     buffer = io.StringIO()
