@@ -118,9 +118,12 @@ def test_checks_name_the_parameter():
 
 
 def test_name_flags_replaces_whole_words_only():
-    flags = {"run_dir": "--run-name", "resume": "--continue"}
-    assert name_flags("run_dir r: set resume to continue, or another run_dir; run_dirs", ["run_dir", "resume"],
-                      flags) == "--run-name r: set --continue to continue, or another --run-name; run_dirs"
+    flags = {"run_dir": "--run-name", "resume": "--continue", "output": "--output"}
+    assert name_flags("run_dir r: set resume to continue; run_dirs", ["run_dir", "resume"],
+                      flags) == "--run-name r: set --continue to continue; run_dirs"
+    # the first mention is the parameter; a later one is a value (a folder called "output")
+    assert name_flags("output output/x.nc: the folder output does not exist", ["output"], flags) == \
+        "--output output/x.nc: the folder output does not exist"
     assert name_flags("num_units 0", ["num_units"], {}) == "num_units 0"
     assert name_flags("/a/mode/b.wav: mode 3 (mode.wav)", ["mode"], {"mode": "--channels"}) == \
         "/a/mode/b.wav: --channels 3 (mode.wav)"

@@ -6,7 +6,6 @@ the same name, type, default and help text everywhere.
 
 import argparse
 import contextlib
-import enum
 import re
 from pathlib import Path
 
@@ -14,10 +13,10 @@ from cliff import command as _command
 from cliff import lister as _lister
 from cliff import show as _show
 
+from audeep import _params as _checks
 from audeep.errors import AudeepError
 
 __all__ = [
-    "enum_type",
     "positive_int",
     "non_negative_int",
     "positive_float",
@@ -82,7 +81,10 @@ class _Base:
 
 
 def name_flags(message: str, parameters, flags: dict) -> str:
-    """``message`` with each of ``parameters`` (as a whole word) replaced by its flag in ``flags``.
+    """``message`` with the first mention of each of ``parameters`` (a whole word) replaced by its flag.
+
+    Library messages name a parameter first (``num_units 0: ...``); later words may be a
+    value (a folder called ``output``) and stay as they are.
 
     A word inside a path, a file name or quotes (``/data/mode/x.wav``, ``mode.wav``, ``'mode'``)
     is left alone.
@@ -95,7 +97,8 @@ def name_flags(message: str, parameters, flags: dict) -> str:
     for name in parameters:
         flag = flags.get(name)
         if flag:
-            message = re.sub(rf"(?<![\w\-/\\.'\"]){re.escape(name)}(?![\w\-/\\'\"]|\.\w)", flag, message)
+            message = re.sub(rf"(?<![\w\-/\\.'\"]){re.escape(name)}(?![\w\-/\\'\"]|\.\w)", flag, message,
+                             count=1)
     return message
 
 
@@ -109,40 +112,6 @@ class Lister(_Base, _lister.Lister):
 
 class ShowOne(_Base, _show.ShowOne):
     """Base class of audeep's commands that print one record (``-f`` formats)."""
-
-
-def enum_type(enum_cls: "type[enum.Enum]"):
-    """An argparse type that parses an enum member name case-insensitively."""
-
-    def parse(value: str):
-        try:
-            return enum_cls[value.strip().upper()]
-        except KeyError:
-            choices = ", ".join(m.name for m in enum_cls)
-            raise argparse.ArgumentTypeError(f"{value!r} is not one of {choices} (case-insensitive)")
-
-    parse.__name__ = enum_cls.__name__
-    return parse
-
-
-def _number(kind, predicate, what):
-    def parse(value: str):
-        try:
-            number = kind(value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{value!r} is not {what}")
-        if not predicate(number):
-            raise argparse.ArgumentTypeError(f"{value!r} is not {what}")
-        return number
-
-    parse.__name__ = what
-    return parse
-
-
-positive_int = _number(int, lambda v: v > 0, "a positive integer")
-non_negative_int = _number(int, lambda v: v >= 0, "a non-negative integer")
-positive_float = _number(float, lambda v: v > 0, "a positive number")
-probability = _number(float, lambda v: 0.0 <= v <= 1.0, "a probability in [0, 1]")
 
 
 def add_input(parser: argparse.ArgumentParser, *, multiple: bool = False, required: bool = True,
@@ -193,6 +162,13 @@ def _cli_parser(check):
     return parse
 
 
+# argparse types of the hand-written flags, from the same checks as the declared parameters
+positive_int = _cli_parser(_checks.positive_int)
+non_negative_int = _cli_parser(_checks.non_negative_int)
+positive_float = _cli_parser(_checks.positive_float)
+probability = _cli_parser(_checks.probability)
+
+
 def _flag(field) -> str:
     return field.metadata["flag"] or "--" + field.name.replace("_", "-")
 
@@ -225,8 +201,9 @@ def add_params(group, config_cls, *, exclude=(), only=None, help_overrides: "dic
             continue
         text = (help_overrides or {}).get(field.name, meta["help"])
         if meta["check"] is boolean:
-            action = "store_false" if field.default else "store_true"
-            group.add_argument(_flag(field), dest=field.name, action=action, help=text)
+            flag = meta["flag"] or ("--no-" if field.default else "--") + field.name.replace("_", "-")
+            group.add_argument(flag, dest=field.name, action="store_false" if field.default else "store_true",
+                               help=text)
             continue
         default, check = field.default, meta["check"]
         shown = (default_help or {}).get(field.name, meta.get("default_help"))

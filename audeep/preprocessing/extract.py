@@ -107,13 +107,13 @@ def spectrogram_from_file(path, *, scale: bool = True, **options) -> np.ndarray:
 
 
 def _process(path: str, options: SpectrogramOptions):
-    """Worker task: (chunks [c, frames, bins] float32, frames) or (None, message)."""
+    """Worker task: (chunks [c, frames, bins] float32, frames) or (None, (message, parameters it names))."""
     try:
         chunks = file_spectrograms(path, options)
     except AudeepError as exc:
-        return None, str(exc)
+        return None, (str(exc), exc.parameters)
     except Exception as exc:  # noqa: BLE001 -- a decoder failure we did not anticipate still names the file
-        return None, f"{path}: {type(exc).__name__}: {exc}"
+        return None, (f"{path}: {type(exc).__name__}: {exc}", ())
     return chunks, chunks.shape[1]
 
 
@@ -263,10 +263,12 @@ def _stream(results, rows: _Rows, *, plan: FilePlan, skipped: list, skip_bad_fil
         for inst, (chunks, valid) in results:
             bar.update(1)
             if chunks is None:
+                message, parameters = valid
                 if not skip_bad_files:
-                    raise AudioError(f"{valid} (skip_bad_files skips bad files)", parameter="skip_bad_files")
-                log.warning("skipping %s", valid)
-                skipped.append((str(inst.path), valid))
+                    raise AudioError(f"{message} (skip_bad_files skips bad files)",
+                                     parameter=("skip_bad_files", *parameters))
+                log.warning("skipping %s", message)
+                skipped.append((str(inst.path), message))
                 continue
             rows.add(inst, *_fit_frames(chunks, plan.frames))
         rows.flush()

@@ -88,7 +88,7 @@ def _architecture(kind: str, architecture) -> ModelConfig:
 def _check_no_run(run_dir: Path) -> None:
     if (run_dir / CONFIG_NAME).exists():
         raise ModelError(f"run_dir {run_dir}: already holds a training run; set resume to continue it, or choose "
-                         "another run_dir", parameter=("run_dir", "resume"))
+                         "another run directory", parameter=("run_dir", "resume"))
 
 
 def _new_run(kind, run_dir: Path, architecture: ModelConfig, training: TrainingConfig, shape, datasets):
