@@ -194,14 +194,13 @@ class VisualizeTSNE(Command):
         return parser
 
     def take_action(self, parsed_args):
-        from audeep.dataset import check_finite, tsne_embedding
+        from audeep.dataset import tsne_embedding
         from audeep.plotting import plot_tsne
 
         with DataSet.open(parsed_args.input) as dataset:
-            features = dataset.load_features()
-            check_finite(features, dataset=dataset)  # names the files; t-SNE alone knows only row numbers
-            embedding = tsne_embedding(features, perplexity=parsed_args.perplexity,
-                                       seed=parsed_args.seed, learning_rate=parsed_args.learning_rate)
+            embedding = tsne_embedding(dataset.load_features(), perplexity=parsed_args.perplexity,
+                                       seed=parsed_args.seed, learning_rate=parsed_args.learning_rate,
+                                       dataset=dataset)
             labels = dataset.labels_nominal
             labels = [None] * dataset.num_instances if labels is None else labels
             title = f"t-SNE of {Path(parsed_args.input).name} (perplexity {parsed_args.perplexity:g})"

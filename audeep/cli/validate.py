@@ -4,11 +4,10 @@ import logging
 
 from audeep.cli.options import Lister, add_input
 from audeep.dataset import CONSTRAINTS, DataSet
+from audeep.dataset.integrity import SHOWN_FILES
 from audeep.errors import DataSetError
 
 LOG = logging.getLogger(__name__)
-
-_SHOWN_FILES = 5
 
 
 def validation_rows(path, *, detailed: bool = False) -> list:
@@ -29,7 +28,7 @@ def validation_rows(path, *, detailed: bool = False) -> list:
             rows.append((name, "PASS", 0, ""))
             continue
         files = list(v.filenames)
-        shown = files if detailed else files[:_SHOWN_FILES]
+        shown = files if detailed else files[:SHOWN_FILES]
         more = "" if len(shown) == len(files) else f", ... (+{len(files) - len(shown)}, see --detailed)"
         text = ", ".join(shown) + more
         rows.append((name, "FAIL", len(files), f"{v.message}: {text}" if files else v.message))

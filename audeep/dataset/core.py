@@ -338,7 +338,7 @@ class DataSet:
             The instance indices of the slab and their float32 features.
         """
         if batch_size < 1:
-            raise ParameterError(f"batch_size {batch_size}: expected a positive integer")
+            raise ParameterError(f"batch_size {batch_size}: expected a positive integer", parameter="batch_size")
         if indices is None:
             for start in range(0, self.num_instances, batch_size):
                 stop = min(start + batch_size, self.num_instances)
@@ -392,7 +392,8 @@ class DataSet:
         (numpy.ndarray, numpy.ndarray)
         """
         if not 0 <= fold < self.num_folds:
-            raise ParameterError(f"fold {fold}: the data set has {self.num_folds} folds (0..{self.num_folds - 1})")
+            raise ParameterError(f"fold {fold}: the data set has {self.num_folds} folds (0..{self.num_folds - 1})",
+                                 parameter="fold")
         column = self.cv_folds[:, fold]
         return np.flatnonzero(column == Split.TRAIN), np.flatnonzero(column == Split.VALID)
 

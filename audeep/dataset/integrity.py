@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 __all__ = ["CONSTRAINTS", "Violation", "check_finite", "describe", "validate"]
 
 #: At most this many file names are named in a :func:`check_finite` error.
-_SHOWN_FILES = 5
+#: file names shown in a message (the rest are counted)
+SHOWN_FILES = 5
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def check_finite(values, *, dataset: DataSet | None = None, rows=None) -> None:
     if dataset is None:
         raise DataSetError(f"{source}: instance {first} has NaN or infinite features ({count})")
     names = list(dict.fromkeys(str(n) for n in dataset.filenames[index]))
-    shown = ", ".join(repr(n) for n in names[:_SHOWN_FILES]) + (", ..." if len(names) > _SHOWN_FILES else "")
+    shown = ", ".join(repr(n) for n in names[:SHOWN_FILES]) + (", ..." if len(names) > SHOWN_FILES else "")
     raise DataSetError(f"{source}: instance {first} ({str(dataset.filenames[first])!r}, chunk "
                        f"{int(dataset.chunk_nrs[first])}) has NaN or infinite features ({count}, in files "
                        f"{shown})")

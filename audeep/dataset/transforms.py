@@ -457,7 +457,7 @@ def upsample(dataset: DataSet, *, partitions=None) -> DataSet:
 # ---------------------------------------------------------------- t-SNE
 
 def tsne_embedding(features, *, perplexity: float = 30.0, seed: int = 42,
-                   learning_rate="auto", pca_dims: int = 50) -> np.ndarray:
+                   learning_rate="auto", pca_dims: int = 50, dataset=None) -> np.ndarray:
     """Two-dimensional t-SNE embedding of (flattened) features.
 
     Features wider than ``pca_dims`` are first reduced with PCA to ``pca_dims``
@@ -471,6 +471,8 @@ def tsne_embedding(features, *, perplexity: float = 30.0, seed: int = 42,
     seed : int
     learning_rate : float or "auto"
     pca_dims : int
+    dataset : DataSet, optional
+        The data set ``features`` come from: non-finite features are then reported by file.
 
     Returns
     -------
@@ -486,7 +488,7 @@ def tsne_embedding(features, *, perplexity: float = 30.0, seed: int = 42,
     if not perplexity < x.shape[0]:
         raise ParameterError(f"perplexity {perplexity}: must be smaller than the number of instances "
                              f"({x.shape[0]})", parameter="perplexity")
-    check_finite(x)
+    check_finite(x, dataset=dataset)
     if x.shape[1] > pca_dims:
         x = PCA(n_components=min(pca_dims, x.shape[0]), random_state=seed).fit_transform(x)
     tsne = TSNE(n_components=2, perplexity=perplexity, learning_rate=learning_rate, init="pca",
