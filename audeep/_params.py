@@ -148,13 +148,8 @@ def _boolean(value) -> bool:
         raise ValueError(word)
     if isinstance(value, (bool, int)) and value in (0, 1):
         return bool(value)
-    try:  # numpy booleans
-        import numpy as np
-
-        if isinstance(value, np.bool_):
-            return bool(value)
-    except ImportError:  # pragma: no cover - numpy is a dependency
-        pass
+    if getattr(value, "dtype", None) is not None and value.dtype.kind == "b" and value.shape == ():
+        return bool(value)  # a numpy boolean
     raise TypeError(type(value).__name__)
 
 
