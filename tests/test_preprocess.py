@@ -356,3 +356,14 @@ def test_spawned_workers_give_the_same_output(esc_wav, tmp_path, monkeypatch):
     with forked, spawned:
         assert list(forked.filenames) == list(spawned.filenames)
         np.testing.assert_array_equal(forked.load_features(), spawned.load_features())
+
+
+def test_in_memory_extraction_without_folds(tmp_path):
+    import soundfile as sf
+
+    import audeep
+
+    for i in range(3):
+        sf.write(tmp_path / f"f{i}.wav", np.random.default_rng(i).normal(0, 0.1, 8000).astype(np.float32), 8000)
+    ds = audeep.extract_spectrograms(tmp_path, parser="no_metadata")  # no output file: in memory
+    assert ds.num_instances == 3 and ds.num_folds == 0 and ds.cv_folds.shape == (3, 0)

@@ -280,13 +280,13 @@ def _memory_dataset(memory: _MemorySink, layout: _Layout, *, feature_dims: dict,
     """The in-memory data set of the rows collected in ``memory``."""
     from audeep.dataset.core import DataSet
 
-    folds = memory.joined("cv_folds")
+    folds, filenames = memory.joined("cv_folds"), memory.joined("filenames")
     return DataSet.create(
-        features=memory.joined("features"), filenames=memory.joined("filenames"),
+        features=memory.joined("features"), filenames=filenames,
         chunk_nrs=memory.joined("chunk_nrs"),
         labels_nominal=memory.joined("labels_nominal") if layout.with_labels else None,
         label_map=layout.label_map,
-        cv_folds=folds.reshape(-1, layout.num_folds).astype(np.int8) if folds is not None else None,
+        cv_folds=folds.reshape(len(filenames), layout.num_folds).astype(np.int8) if folds is not None else None,
         partitions=memory.joined("partitions") if layout.with_partition else None,
         lengths=memory.joined("lengths") if layout.with_length else None,
         feature_dims=tuple(feature_dims), attrs=attrs)
