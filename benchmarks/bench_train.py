@@ -77,12 +77,14 @@ def time_bare(args, data):
     return float(np.median(times[args.warmup:]))
 
 
-def time_audeep(args, data):
+def time_audeep(args, data, lengths=None):
+    """Seconds per training step of audeep's loop (``lengths``: valid steps of padded ``data``)."""
     from audeep.dataset import DataSet
     from audeep.training import train_autoencoder
 
     n = args.steps * args.batch_size
-    ds = DataSet.create(features=data[:n], filenames=[f"f{i}" for i in range(n)])
+    ds = DataSet.create(features=data[:n], filenames=[f"f{i}" for i in range(n)],
+                        lengths=None if lengths is None else lengths[:n])
     folder = tempfile.mkdtemp(prefix="bench-train-")
     try:
         result = train_autoencoder(
@@ -141,8 +143,9 @@ def time_torch(args, data):
     return float(np.median(times[args.warmup:]))
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def make_parser(description=__doc__):
+    """The command-line options of the training benchmarks (shape, model, steps, threads)."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--time", type=int, default=124)
     parser.add_argument("--freq", type=int, default=128)
@@ -152,7 +155,11 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=6, help="timed steps (default: 6)")
     parser.add_argument("--warmup", type=int, default=2, help="untimed steps of the bare model (default: 2)")
     parser.add_argument("--threads", type=int, default=None, help="intra-op threads (default: audeep's choice)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv=None):
+    args = make_parser().parse_args(argv)
 
     from audeep._tensorflow import configure_threads
 

@@ -64,14 +64,18 @@ def test_loss_is_rmse_against_time_reversed_input(x):
     recon = np.asarray(model(x))
     expected = np.sqrt(np.mean((x[:, ::-1, :] - recon) ** 2))
     assert float(model.loss_fn(x, recon)) == pytest.approx(expected, rel=1e-5)
-    # padded steps (the input's tail = the reversed target's head) are left out
+    # variable length: the target reverses each input's valid steps, its padding stays at the end and is left out
     lengths = np.array([7, 4, 2])
+    target = x.copy()
     mask = np.zeros((3, T, 1))
     for i, n in enumerate(lengths):
-        mask[i, T - n:] = 1
-    err = (x[:, ::-1, :] - recon) ** 2 * mask
+        target[i, :n] = x[i, :n][::-1]
+        mask[i, :n] = 1
+    np.testing.assert_array_equal(np.asarray(model.target(x, lengths)), target)
+    err = (target - recon) ** 2 * mask
     expected = np.sqrt(err.sum() / (mask.sum() * F))
-    assert float(rmse(x[:, ::-1, :], recon, lengths)) == pytest.approx(expected, rel=1e-5)
+    assert float(rmse(target, recon, lengths)) == pytest.approx(expected, rel=1e-5)
+    assert float(model.loss_fn(x, recon, lengths)) == pytest.approx(expected, rel=1e-5)
 
 
 def _np_gru(xs, h, cell):

@@ -39,6 +39,7 @@ from audeep.models.layers import (
     reverse_time,
     shift_right,
     split_states,
+    time_mask,
 )
 
 __all__ = ["FrequencyAutoencoderModel", "FrequencyTimeAutoencoderModel", "TimeAutoencoderModel"]
@@ -63,6 +64,11 @@ class TimeAutoencoderModel(_EncoderDecoder, AutoencoderBase):
     its outputs kept in processing order; reconstruction = ``tanh(dense(concat))``.
     ``decoder="standard"`` is a teacher-forced (bidirectional) RNN over the decoder input
     whose backward outputs are flipped back; ``feed_previous_prob`` is ignored there.
+
+    Variable-length input (``lengths``): the target is each input's valid steps reversed,
+    followed by its padding; the encoder masks the padding (its backward direction starts
+    at the last valid step) and in every decoder direction the valid steps come first, so
+    a clip's representation, reconstruction and loss do not depend on its padding.
 
     Constructed as :class:`~audeep.models.base.AutoencoderBase` says, with a
     :class:`~audeep.models.config.TimeAutoencoderConfig` (``feed_previous_prob`` > 0 runs the
@@ -100,18 +106,21 @@ class TimeAutoencoderModel(_EncoderDecoder, AutoencoderBase):
         self.built = True
 
     # ---------------------------------------------------------------- model
-    def encode(self, x, training=False):
+    def encode(self, x, training=False, lengths=None):
         """The representation of ``x``.
 
         Parameters
         ----------
         x : tensor [batch, time, freq]
+        lengths : tensor [batch] of int, optional
+            Valid time steps; the padding (the last ``time - length`` steps) is masked.
 
         Returns
         -------
         tensor [batch, representation_size]
         """
-        return self._representation(self.encoders, x, noise=self.encoder_noise, training=training)
+        return self._representation(self.encoders, x, noise=self.encoder_noise, training=training,
+                                    lengths=lengths)
 
     feature_choices = FEATURE_CHOICES
 
@@ -131,7 +140,7 @@ class TimeAutoencoderModel(_EncoderDecoder, AutoencoderBase):
         ----------
         x : tensor [batch, time, freq]
         lengths : tensor [batch] of int, optional
-            Valid time steps; padded steps (the last ``time - length``) are left out.
+            Valid time steps; padded steps (the last ``time - length``) are masked and left out.
 
         Returns
         -------
@@ -140,19 +149,20 @@ class TimeAutoencoderModel(_EncoderDecoder, AutoencoderBase):
         """
         return pooled_outputs(self.encoders, x, lengths)
 
-    def features(self, x, *, features: str = "bottleneck", lengths=None):
-        self._check_features(features)
+    def _features(self, x, features: str, lengths):
         if features == "bottleneck":
-            return self.encode(x, training=False)
+            return self.encode(x, training=False, lengths=lengths)
         pooled = self.pooled_encoder_outputs(x, lengths)
-        return pooled if features == "pooled" else tf.concat([self.encode(x, training=False), pooled], axis=-1)
+        if features == "pooled":
+            return pooled
+        return tf.concat([self.encode(x, training=False, lengths=lengths), pooled], axis=-1)
 
     def _split_states(self, representation):
         """Representation -> per decoder direction, per layer, list of states (original order)."""
         return split_states(representation, num_directions=len(self.decoders), num_layers=self.num_layers,
                             states_per_layer=self.decoders[0].states_per_layer)
 
-    def decode(self, representation, decoder_input, training=False, feed_previous_prob=None):
+    def decode(self, representation, decoder_input, training=False, feed_previous_prob=None, lengths=None):
         """Reconstruction from a representation and the (teacher) decoder input.
 
         Parameters
@@ -162,6 +172,9 @@ class TimeAutoencoderModel(_EncoderDecoder, AutoencoderBase):
             The target shifted one step later.
         feed_previous_prob : float, optional
             Override (e.g. 0 to force the fused path); default the model's, training only.
+        lengths : tensor [batch] of int, optional
+            Valid steps of ``decoder_input`` (padding at the end); the reconstruction at
+            padded steps is meaningless.
 
         Returns
         -------
@@ -171,23 +184,20 @@ class TimeAutoencoderModel(_EncoderDecoder, AutoencoderBase):
         outputs = []
         if self.decoder == "standard":
             for d, stack in enumerate(self.decoders):
-                seq_in = decoder_input if d == 0 else reverse_time(decoder_input)
+                seq_in = decoder_input if d == 0 else reverse_time(decoder_input, lengths)
                 seq, _ = stack(seq_in, initial_states=states[d], training=training)
-                outputs.append(seq if d == 0 else reverse_time(seq))
+                outputs.append(seq if d == 0 else reverse_time(seq, lengths))
             return self.output_dense(tf.concat(outputs, axis=-1))
         p = _feed_prob(self.feed_previous_prob, feed_previous_prob, training)
         # backward outputs stay in processing order
         return self.output_dense(paper_decoder(self.decoders, self.projections, decoder_input, states,
-                                               feed_prob=p, training=training))
+                                               feed_prob=p, training=training, lengths=lengths))
 
-    def call(self, x, training=False):
-        """Reconstruction of the time-reversed input, [batch, time, freq]."""
-        target = self.target(x)
-        return self.decode(self.encode(x, training=training), shift_right(target), training=training)
-
-    def loss_fn(self, x, reconstruction, lengths=None):
-        """RMSE between the time-reversed input and the reconstruction (padding masked)."""
-        return rmse(self.target(x), reconstruction, lengths)
+    def call(self, x, training=False, lengths=None):
+        """Reconstruction of the time-reversed input (valid steps only, with ``lengths``), [batch, time, freq]."""
+        target = self.target(x, lengths)
+        return self.decode(self.encode(x, training=training, lengths=lengths), shift_right(target),
+                           training=training, lengths=lengths)
 
 
 
@@ -209,6 +219,8 @@ class FrequencyAutoencoderModel(_FrequencyWindows, _EncoderDecoder, AutoencoderB
 
     Inputs are spectrograms [batch, time, freq], reshaped internally to frames; the
     features keep the time axis: ``encode`` gives [batch, time, representation_size].
+    Frames are independent, so padded frames (``lengths``) affect no other frame: they are
+    left out of the loss and their features are zeros.
 
     Constructed as :class:`~audeep.models.base.AutoencoderBase` says, with a
     :class:`~audeep.models.config.FrequencyAutoencoderConfig` (``freq_window_width <= num_features``).
@@ -280,12 +292,14 @@ class FrequencyAutoencoderModel(_FrequencyWindows, _EncoderDecoder, AutoencoderB
                                     feed_prob=_feed_prob(self.feed_previous_prob, feed_previous_prob, training),
                                     training=training)
 
-    def encode(self, x, training=False):
+    def encode(self, x, training=False, lengths=None):
         """Per-frame representations of spectrograms.
 
         Parameters
         ----------
         x : tensor [batch, time, freq]
+        lengths : tensor [batch] of int, optional
+            Valid time steps: the representations of padded frames are zeros.
 
         Returns
         -------
@@ -293,23 +307,27 @@ class FrequencyAutoencoderModel(_FrequencyWindows, _EncoderDecoder, AutoencoderB
         """
         shape = tf.shape(x)
         rep = self.encode_frames(tf.reshape(x, [-1, self.num_features]), training=training)
-        return tf.reshape(rep, tf.stack([shape[0], shape[1], self.representation_size]))
+        rep = tf.reshape(rep, tf.stack([shape[0], shape[1], self.representation_size]))
+        if lengths is None:
+            return rep
+        return rep * tf.cast(time_mask(lengths, shape[1]), rep.dtype)[:, :, None]
 
-    def call(self, x, training=False):
-        """Reconstruction of the frequency-reversed input, [batch, time, freq]."""
+    def call(self, x, training=False, lengths=None):
+        """Reconstruction of the frequency-reversed input, [batch, time, freq] (frames are independent:
+        ``lengths`` changes nothing here, only the loss leaves padded frames out)."""
         frames = tf.reshape(x, [-1, self.num_features])
         recon = self.decode_frames(self.encode_frames(frames, training=training), reverse_freq(frames),
                                    training=training)
         return tf.reshape(recon, tf.shape(x))
 
-    def target(self, x):
-        """The frequency-reversed input."""
+    def target(self, x, lengths=None):
+        """The frequency-reversed input (time order kept: padded frames stay at the end)."""
         return reverse_freq(x)
 
     def loss_fn(self, x, reconstruction, lengths=None):
-        """RMSE between the frequency-reversed input and the reconstruction (padded frames masked)."""
-        # rmse() masks the head of a time-reversed sequence; the f-RAE keeps the time order
-        return rmse(reverse_time(self.target(x)), reverse_time(reconstruction), lengths)
+        """RMSE between the frequency-reversed input and the reconstruction (padded frames left out)."""
+        # summed in reversed time order, as the earlier releases did: the same loss to the last bit
+        return rmse(reverse_time(self.target(x), lengths), reverse_time(reconstruction, lengths), lengths)
 
 
 @keras.saving.register_keras_serializable(package="audeep", name="FrequencyTimeAutoencoder")  # earlier releases' name
@@ -326,7 +344,9 @@ class FrequencyTimeAutoencoderModel(_FrequencyWindows, AutoencoderBase):
     step ``tanh(dense(its outputs))`` becomes the initial states of a frequency decoder
     (paper decoder over the windows of the time- and frequency-reversed frame);
     reconstruction = ``tanh(dense(flattened frequency-decoder outputs))`` per frame.
-    One RMSE loss on the time- and frequency-reversed spectrogram.
+    One RMSE loss on the time- and frequency-reversed spectrogram.  With ``lengths``, the
+    time level is masked as in :class:`TimeAutoencoderModel` (frames are independent at the
+    frequency level), so a clip's representation and loss do not depend on its padding.
 
     Constructed as :class:`~audeep.models.base.AutoencoderBase` says, with a
     :class:`~audeep.models.config.FrequencyTimeAutoencoderConfig` (``freq_window_width <= num_features``).
@@ -400,24 +420,27 @@ class FrequencyTimeAutoencoderModel(_FrequencyWindows, AutoencoderBase):
                                      noise=self.f_encoder_noise, training=training)
         return tf.reshape(states, tf.stack([shape[0], shape[1], self.frequency_state_size]))
 
-    def _encode_states(self, states, training=False):
-        return self._representation(self.t_encoders, states, noise=self.t_encoder_noise, training=training)
+    def _encode_states(self, states, training=False, lengths=None):
+        return self._representation(self.t_encoders, states, noise=self.t_encoder_noise, training=training,
+                                    lengths=lengths)
 
-    def encode(self, x, training=False):
+    def encode(self, x, training=False, lengths=None):
         """The representation of ``x``.
 
         Parameters
         ----------
         x : tensor [batch, time, freq]
+        lengths : tensor [batch] of int, optional
+            Valid time steps; the time encoder masks the padding.
 
         Returns
         -------
         tensor [batch, representation_size]
         """
-        return self._encode_states(self.frequency_states(x, training=training), training=training)
+        return self._encode_states(self.frequency_states(x, training=training), training=training, lengths=lengths)
 
     def decode(self, representation, frequency_states, target, training=False, t_feed_previous_prob=None,
-               f_feed_previous_prob=None):
+               f_feed_previous_prob=None, lengths=None):
         """Reconstruction from a representation and the teacher inputs.
 
         Parameters
@@ -431,6 +454,8 @@ class FrequencyTimeAutoencoderModel(_FrequencyWindows, AutoencoderBase):
             decoder's teacher input).
         t_feed_previous_prob, f_feed_previous_prob : float, optional
             Overrides; default the model's, training only.
+        lengths : tensor [batch] of int, optional
+            Valid time steps (``target`` as from :meth:`target` with these lengths).
 
         Returns
         -------
@@ -438,29 +463,25 @@ class FrequencyTimeAutoencoderModel(_FrequencyWindows, AutoencoderBase):
         """
         t_states = split_states(representation, num_directions=len(self.t_decoders),
                                 num_layers=self.num_t_layers, states_per_layer=self.t_decoders[0].states_per_layer)
-        t_teacher = shift_right(reverse_time(frequency_states))
+        t_teacher = shift_right(reverse_time(frequency_states, lengths))
         t_out = paper_decoder(self.t_decoders, self.t_projections, t_teacher, t_states,
                               feed_prob=_feed_prob(self.t_feed_previous_prob, t_feed_previous_prob, training),
-                              training=training)
+                              training=training, lengths=lengths)
         f_init = tf.reshape(self.f_state_dense(t_out), [-1, self.f_decoders[0].state_size * len(self.f_decoders)])
         frames = self._decode_windows(
             self.f_decoders, self.f_projections, f_init, tf.reshape(target, [-1, self.num_features]),
             feed_prob=_feed_prob(self.f_feed_previous_prob, f_feed_previous_prob, training), training=training)
         return tf.reshape(frames, tf.shape(target))
 
-    def call(self, x, training=False):
+    def call(self, x, training=False, lengths=None):
         """Reconstruction of the time- and frequency-reversed input, [batch, time, freq]."""
         states = self.frequency_states(x, training=training)
-        return self.decode(self._encode_states(states, training=training), states, self.target(x),
-                           training=training)
+        return self.decode(self._encode_states(states, training=training, lengths=lengths), states,
+                           self.target(x, lengths), training=training, lengths=lengths)
 
-    def target(self, x):
-        """The input reversed in time and frequency."""
-        return reverse_freq(reverse_time(x))
-
-    def loss_fn(self, x, reconstruction, lengths=None):
-        """RMSE between the time- and frequency-reversed input and the reconstruction (padding masked)."""
-        return rmse(self.target(x), reconstruction, lengths)
+    def target(self, x, lengths=None):
+        """The input reversed in frequency and in time (only its valid steps, with ``lengths``)."""
+        return reverse_freq(reverse_time(x, lengths))
 
 
 def model_class(kind: str):

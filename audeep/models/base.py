@@ -9,10 +9,14 @@ work with any of them:
   the TensorFlow-free dataclass that declares the architecture parameters
   (:mod:`audeep.models.config`);
 * ``architecture()``: ``num_features`` and the configuration's values (a run's ``config.json``);
-* ``call(x, training)``: the reconstruction, same shape as ``x``;
-* ``encode(x)``: the representation (the learned features);
+* ``call(x, training, lengths=None)``: the reconstruction, same shape as ``x``;
+* ``encode(x, training, lengths=None)``: the representation (the learned features);
 * ``loss_fn(x, reconstruction, lengths=None)``: the scalar training loss;
 * ``train_step`` / ``test_step`` for ``keras.Model.fit`` (data ``x`` or ``(x, lengths)``).
+
+``lengths`` [batch] holds the valid time steps of variable-length input (padding = the
+last ``time - length`` steps): padded steps are then invisible to the encoders, the
+decoders, the loss and every read-out; without it nothing is masked.
 
 The constructor takes ``num_features`` (from the data), the configuration's parameters as
 keywords (or ``config=``), and Keras' own ``name`` / ``dtype`` / ``trainable``;
@@ -26,6 +30,7 @@ import contextvars
 import logging
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from audeep._params import params_of, positive_int
@@ -40,6 +45,7 @@ from audeep.models.layers import (
     shift_right,
     split_states,
     take_windows,
+    time_mask,
     window_indices,
 )
 
@@ -63,11 +69,11 @@ def rmse(target, reconstruction, lengths=None):
     Parameters
     ----------
     target, reconstruction : tensor [batch, time, features]
-        The *time-reversed* input and its reconstruction.
+        The model's target (e.g. the input with its valid steps reversed in time) and its
+        reconstruction.
     lengths : tensor [batch] of int, optional
-        Valid time steps of each input.  The input's padding (its last
-        ``time - length`` steps) sits at the *start* of the reversed target, so steps
-        ``s < time - length`` are left out of the mean.
+        Valid time steps of each target: steps ``s >= length`` (the padding, which stays
+        at the end of a target) are left out of the mean.
 
     Returns
     -------
@@ -76,9 +82,7 @@ def rmse(target, reconstruction, lengths=None):
     err = tf.square(target - reconstruction)
     if lengths is None:
         return tf.sqrt(tf.reduce_mean(err))
-    steps = tf.shape(target)[1]
-    valid = tf.range(steps)[None, :] >= (steps - tf.cast(lengths, tf.int32))[:, None]
-    weight = tf.cast(valid, err.dtype)[:, :, None] * tf.ones_like(err)
+    weight = tf.cast(time_mask(lengths, tf.shape(target)[1]), err.dtype)[:, :, None] * tf.ones_like(err)
     return tf.sqrt(tf.reduce_sum(err * weight) / tf.maximum(tf.reduce_sum(weight), 1.0))
 
 
@@ -134,15 +138,16 @@ class AutoencoderBase(keras.Model):
     def from_config(cls, config):
         return cls(**config)
 
-    def _representation(self, stacks, x, *, noise: float, training=False):
+    def _representation(self, stacks, x, *, noise: float, training=False, lengths=None):
         """``tanh(dense(final states))`` of encoder ``stacks`` over ``x`` [batch, steps, features].
 
         In training, whole steps of ``x`` are zeroed with probability ``noise`` first.  The
-        final states are in the original's layout: per layer, per direction, LSTM as [c, h].
+        final states are in the original's layout: per layer, per direction, LSTM as [c, h];
+        with ``lengths`` [batch], the padded steps are masked.
         """
         if training:
             x = drop_time_steps(x, noise)
-        return self.representation_dense(encoder_final_states(stacks, x, training=training))
+        return self.representation_dense(encoder_final_states(stacks, x, training=training, lengths=lengths))
 
     @staticmethod
     def _unpack(data):
@@ -153,7 +158,7 @@ class AutoencoderBase(keras.Model):
     def train_step(self, data):
         x, lengths = self._unpack(data)
         with tf.GradientTape() as tape:
-            recon = self(x, training=True)
+            recon = self(x, training=True, lengths=lengths)
             loss = self.loss_fn(x, recon, lengths)
         grads = tape.gradient(loss, self.trainable_variables)
         self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
@@ -162,16 +167,23 @@ class AutoencoderBase(keras.Model):
 
     def test_step(self, data):
         x, lengths = self._unpack(data)
-        self.loss_tracker.update_state(self.loss_fn(x, self(x, training=False), lengths))
+        self.loss_tracker.update_state(self.loss_fn(x, self(x, training=False, lengths=lengths), lengths))
         return {"loss": self.loss_tracker.result()}
 
     def predict_step(self, data):
-        x, _ = self._unpack(data)
-        return self.encode(x)
+        x, lengths = self._unpack(data)
+        return self.encode(x, lengths=lengths)
 
-    def target(self, x):
-        """What the model reconstructs from ``x`` [batch, time, freq]: ``x`` reversed in time."""
-        return reverse_time(x)
+    def target(self, x, lengths=None):
+        """What the model reconstructs from ``x`` [batch, time, freq]: ``x`` reversed in time.
+
+        With ``lengths`` [batch], only the valid steps are reversed; the padding stays at the end.
+        """
+        return reverse_time(x, lengths)
+
+    def loss_fn(self, x, reconstruction, lengths=None):
+        """RMSE between :meth:`target` and the reconstruction (padded steps left out)."""
+        return rmse(self.target(x, lengths), reconstruction, lengths)
 
     def check_input_shape(self, shape) -> None:
         """Raise ParameterError unless ``shape`` (one instance) is ``(time, num_features)``."""
@@ -206,14 +218,22 @@ class AutoencoderBase(keras.Model):
         features : str
             One of :attr:`feature_choices`; ``"bottleneck"`` is the representation.
         lengths : tensor [batch] of int, optional
-            Valid time steps (variable-length input); used by the pooled features.
+            Valid time steps (variable-length input): padded steps are masked.  Known
+            lengths (not symbolic) that all cover the whole time axis mask nothing.
 
         Returns
         -------
         tensor [batch, *generated_shape]
         """
         self._check_features(features)
-        return self.encode(x, training=False)
+        known = None if lengths is None else tf.get_static_value(lengths)
+        if known is not None and x.shape[1] is not None and np.all(np.asarray(known) >= x.shape[1]):
+            lengths = None
+        return self._features(x, features, lengths)
+
+    def _features(self, x, features: str, lengths):
+        """:meth:`features` of a checked choice; ``lengths`` None means no padding."""
+        return self.encode(x, training=False, lengths=lengths)
 
 
 class _EncoderDecoder:

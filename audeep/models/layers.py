@@ -40,9 +40,9 @@ __all__ = [
     "shift_right",
     "split_states",
     "take_windows",
+    "time_mask",
     "window_indices",
 ]
-
 
 
 def parse_cell(cell: str) -> str:
@@ -56,9 +56,20 @@ def parse_cell(cell: str) -> str:
     return CELL_CHECK("cell", cell)
 
 
-def reverse_time(x):
-    """Reverse a ``[batch, time, ...]`` tensor along time."""
-    return tf.reverse(x, axis=[1])
+def reverse_time(x, lengths=None):
+    """Reverse a ``[batch, time, ...]`` tensor along time.
+
+    With ``lengths`` [batch] (valid steps; padding = the last ``time - length`` steps), only
+    each sequence's valid steps are reversed and its padding stays at the end.
+    """
+    if lengths is None:
+        return tf.reverse(x, axis=[1])
+    return tf.reverse_sequence(x, tf.cast(lengths, tf.int32), seq_axis=1, batch_axis=0)
+
+
+def time_mask(lengths, steps):
+    """``None`` for ``lengths`` None, else bool [batch, steps]: True at the valid steps ``s < length``."""
+    return None if lengths is None else tf.sequence_mask(tf.cast(lengths, tf.int32), steps)
 
 
 def reverse_freq(x):
@@ -118,6 +129,7 @@ class RNNStack(keras.layers.Layer):
             for k in range(self.num_layers)
         ]
         self.dropout = keras.layers.Dropout(1.0 - self.keep_prob) if self.keep_prob < 1.0 else None
+        self.supports_masking = True  # call() takes a time mask; its outputs carry none
 
     # ---------------------------------------------------------------- shapes
     @property
@@ -137,6 +149,9 @@ class RNNStack(keras.layers.Layer):
             size = self.num_units
         self.built = True
 
+    def compute_mask(self, inputs, mask=None):
+        return None
+
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.num_units,)
 
@@ -150,7 +165,7 @@ class RNNStack(keras.layers.Layer):
     def _drop(self, x, training):
         return self.dropout(x, training=training) if self.dropout is not None else x
 
-    def call(self, inputs, initial_states=None, training=False):
+    def call(self, inputs, initial_states=None, training=False, mask=None):
         """Run the stack over a sequence.
 
         Parameters
@@ -160,6 +175,9 @@ class RNNStack(keras.layers.Layer):
             Per layer, a list of state tensors [batch, num_units] in the original's order
             (GRU ``[h]``, LSTM ``[c, h]``); default zeros.
         training : bool
+        mask : bool tensor [batch, time], optional
+            Valid steps, right-padded (:func:`time_mask`): every layer keeps its state over
+            masked steps, so the final states are those after each sequence's last valid step.
 
         Returns
         -------
@@ -173,7 +191,7 @@ class RNNStack(keras.layers.Layer):
             init = None
             if initial_states is not None:
                 init = _to_keras_order(initial_states[k], self.cell_type)
-            out = rnn(self._drop(x, training), initial_state=init, training=training)
+            out = rnn(self._drop(x, training), initial_state=init, mask=mask, training=training)
             seq, states = out[0], list(out[1:])
             finals.append(_from_keras_order(states, self.cell_type))
             x = self._drop(seq, training)
@@ -277,11 +295,12 @@ def make_stacks(prefix: str, *, bidirectional: bool, cell: str, num_units: int, 
             for d in (("fw", "bw") if bidirectional else ("fw",))]
 
 
-def encoder_final_states(stacks, x, *, training=False):
+def encoder_final_states(stacks, x, *, training=False, lengths=None):
     """Final states of an encoder (one stack per direction) in the original's flat layout.
 
     The backward stack reads ``x`` reversed in time.  The layout is per layer, per
-    direction, LSTM as ``[c, h]``.
+    direction, LSTM as ``[c, h]``.  With ``lengths``, padded steps are masked: the forward
+    stack stops at a sequence's last valid step and the backward one starts there.
 
     Parameters
     ----------
@@ -289,14 +308,17 @@ def encoder_final_states(stacks, x, *, training=False):
         Forward (and backward) stack of equal shape.
     x : tensor [batch, time, features]
     training : bool
+    lengths : tensor [batch] of int, optional
+        Valid time steps (padding = the last ``time - length`` steps).
 
     Returns
     -------
     tensor [batch, sum of the stacks' state sizes]
     """
+    mask = time_mask(lengths, tf.shape(x)[1])
     per_direction = []
     for d, stack in enumerate(stacks):
-        _, finals = stack(x if d == 0 else reverse_time(x), training=training)
+        _, finals = stack(x if d == 0 else reverse_time(x, lengths), training=training, mask=mask)
         per_direction.append(finals)
     num_layers = stacks[0].num_layers
     flat = [state for layer in range(num_layers) for finals in per_direction for state in finals[layer]]
@@ -328,7 +350,7 @@ def split_states(states, *, num_directions: int, num_layers: int, states_per_lay
 
 
 def paper_decoder(stacks, projections, decoder_input, initial_states, *, feed_prob: float = 0.0,
-                  training: bool = False):
+                  training: bool = False, lengths=None):
     """The first release's decoder, for one or two directions.
 
     Each direction is its own stack; the backward one reads ``decoder_input`` reversed in
@@ -336,7 +358,9 @@ def paper_decoder(stacks, projections, decoder_input, initial_states, *, feed_pr
     ``s = 0``) or, with probability ``feed_prob``, its own previous output; its output is
     ``tanh(projection(h))``.  Outputs are concatenated in processing order (the backward
     direction's are not flipped back).  ``feed_prob == 0`` runs the fused stacks, else
-    :func:`feed_previous_loop`.
+    :func:`feed_previous_loop`.  With ``lengths``, the backward direction reverses only the
+    valid steps: in both directions the valid steps come first, so the outputs at valid
+    steps never depend on padding (the outputs at padded steps are meaningless).
 
     Parameters
     ----------
@@ -349,6 +373,8 @@ def paper_decoder(stacks, projections, decoder_input, initial_states, *, feed_pr
         ``initial_states[direction][layer]`` as from :func:`split_states`.
     feed_prob : float
     training : bool
+    lengths : tensor [batch] of int, optional
+        Valid steps of ``decoder_input`` (padding at the end).
 
     Returns
     -------
@@ -356,7 +382,7 @@ def paper_decoder(stacks, projections, decoder_input, initial_states, *, feed_pr
     """
     outputs = []
     for d, stack in enumerate(stacks):
-        direction_input = decoder_input if d == 0 else reverse_time(decoder_input)
+        direction_input = decoder_input if d == 0 else reverse_time(decoder_input, lengths)
         teacher = shift_right(direction_input)  # the cell at step s reads the input at s - 1
         if feed_prob > 0:
             out = feed_previous_loop(stack, projections[d], teacher, initial_states[d], feed_prob=feed_prob,
@@ -440,7 +466,8 @@ def pooled_outputs(stacks, x, lengths=None):
         One stack per direction (the second reads ``x`` reversed in time).
     x : tensor [batch, time, freq]
     lengths : tensor [batch] of int, optional
-        Valid time steps; padded steps (the last ``time - length``) are left out.
+        Valid time steps; padded steps (the last ``time - length``) are masked in the
+        stacks (the backward one starts at the last valid step) and left out of the pooling.
 
     Returns
     -------
@@ -448,14 +475,15 @@ def pooled_outputs(stacks, x, lengths=None):
         ``[mean_fw, std_fw(, mean_bw, std_bw)]``.
     """
     steps = tf.shape(x)[1]
-    if lengths is None:
+    mask = time_mask(lengths, steps)
+    if mask is None:
         valid = tf.ones(tf.stack([tf.shape(x)[0], steps]), x.dtype)
     else:
-        valid = tf.cast(tf.range(steps)[None, :] < tf.cast(lengths, tf.int32)[:, None], x.dtype)
+        valid = tf.cast(mask, x.dtype)
+    weight = valid[:, :, None]  # valid steps come first in both directions
     pooled = []
     for d, stack in enumerate(stacks):
-        seq, _ = stack(x if d == 0 else reverse_time(x), training=False)
-        weight = (valid if d == 0 else reverse_time(valid))[:, :, None]
+        seq, _ = stack(x if d == 0 else reverse_time(x, lengths), training=False, mask=mask)
         count = tf.maximum(tf.reduce_sum(weight, axis=1), 1.0)
         mean = tf.reduce_sum(seq * weight, axis=1) / count
         var = tf.reduce_sum(tf.square(seq - mean[:, None, :]) * weight, axis=1) / count

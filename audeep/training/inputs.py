@@ -1,7 +1,10 @@
 """Training input: a shuffled, batched ``tf.data`` pipeline over one or more data sets.
 
 Small data is held in memory; data larger than :data:`MAX_IN_MEMORY` bytes is streamed
-from disk in blocks.  TensorFlow is imported only by :func:`make_input`.
+from disk in blocks.  Variable-length (padded) data comes with its lengths, which the
+models mask; each batch is cut after its longest clip, and in memory the batches are
+drawn by length (:data:`BUCKET_POOL`) so that little padding is left.  TensorFlow is
+imported only by :func:`make_input`.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import numpy as np
 from audeep.dataset import DataSet, check_finite
 from audeep.errors import DataSetError, ParameterError
 
-__all__ = ["MAX_IN_MEMORY", "check_inputs", "make_input"]
+__all__ = ["BUCKET_POOL", "MAX_IN_MEMORY", "check_inputs", "make_input"]
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +29,10 @@ MAX_IN_MEMORY = 256 * 1024 * 1024
 
 #: Bytes of features read at once by the streamed input.
 _BLOCK_BYTES = 64 * 1024 * 1024
+
+#: Variable-length data in memory: each epoch's shuffled order is cut into pools of this many
+#: batches; a pool is sorted by length, cut into batches and those are drawn in random order.
+BUCKET_POOL = 16
 
 
 def check_inputs(datasets: Sequence[DataSet], *, ndim: int = 2) -> tuple:
@@ -50,10 +57,13 @@ def check_inputs(datasets: Sequence[DataSet], *, ndim: int = 2) -> tuple:
         name = ds.path or "data set"
         if ds.num_instances == 0:
             raise DataSetError(f"{name}: has no instances")
+        dims = ", ".join(f"{d}={s}" for d, s in zip(ds.feature_dims, ds.feature_shape))
         if len(ds.feature_shape) != ndim:
-            dims = ", ".join(f"{d}={s}" for d, s in zip(ds.feature_dims, ds.feature_shape))
             raise DataSetError(f"{name}: features [{dims}] are not spectrograms: expected {ndim} feature "
                                f"dimensions (time, freq)")
+        if 0 in ds.feature_shape:
+            raise DataSetError(f"{name}: features [{dims}] have an empty dimension: expected at least one time "
+                               "step and one frequency")
         if shape is None:
             shape = ds.feature_shape
         elif ds.feature_shape != shape:
@@ -63,10 +73,12 @@ def check_inputs(datasets: Sequence[DataSet], *, ndim: int = 2) -> tuple:
 
 
 def _lengths(datasets, shape) -> "np.ndarray | None":
+    """Valid time steps of all instances; None without padding (the model then masks nothing)."""
     if all(ds.lengths is None for ds in datasets):
         return None
-    return np.concatenate([ds.lengths if ds.lengths is not None else np.full(ds.num_instances, shape[0])
-                           for ds in datasets]).astype(np.int32)
+    lengths = np.concatenate([ds.lengths if ds.lengths is not None else np.full(ds.num_instances, shape[0])
+                              for ds in datasets]).astype(np.int32)
+    return None if np.all(lengths >= shape[0]) else lengths
 
 
 def make_input(datasets: Sequence[DataSet], *, batch_size: int, seed: int = 42, in_memory: "bool | None" = None):
@@ -76,7 +88,8 @@ def make_input(datasets: Sequence[DataSet], *, batch_size: int, seed: int = 42, 
     (``seed`` fixes the sequence of orders).  Small data is held in memory; data larger
     than :data:`MAX_IN_MEMORY` bytes (or with ``in_memory=False``) is streamed from disk
     in blocks: block order and the order within each block are shuffled.  Every value is
-    checked to be finite first.
+    checked to be finite first.  Padded (variable-length) instances are grouped by length
+    in memory (:data:`BUCKET_POOL`), and every batch of them is cut after its longest clip.
 
     Parameters
     ----------
@@ -90,8 +103,9 @@ def make_input(datasets: Sequence[DataSet], *, batch_size: int, seed: int = 42, 
     Returns
     -------
     (tf.data.Dataset, int)
-        Batches ``x`` [batch, time, freq] float32 -- or ``(x, lengths)`` if an input has a
-        ``length`` variable -- and the number of steps per epoch.
+        Batches ``x`` [batch, time, freq] float32 -- or ``(x, lengths)`` [batch, steps, freq],
+        [batch] with ``steps = max(lengths)``, if an input has a ``length`` variable with
+        padded instances (the model masks their padding) -- and the number of steps per epoch.
     """
     shape = check_inputs(datasets)
     n = sum(ds.num_instances for ds in datasets)
@@ -114,13 +128,34 @@ def _in_memory_input(datasets, *, shape, lengths, batch_size: int, seed: int):
         parts.append(feats)
     features = tf.constant(np.concatenate(parts) if len(parts) > 1 else parts[0])
     n = int(features.shape[0])
-    index = tf.data.Dataset.range(n).shuffle(n, seed=seed, reshuffle_each_iteration=True).batch(batch_size)
+    index = tf.data.Dataset.range(n).shuffle(n, seed=seed, reshuffle_each_iteration=True)
     if lengths is None:
-        data = index.map(lambda i: tf.gather(features, i), num_parallel_calls=1)
+        data = index.batch(batch_size).map(lambda i: tf.gather(features, i), num_parallel_calls=1)
     else:
         lens = tf.constant(lengths)
-        data = index.map(lambda i: (tf.gather(features, i), tf.gather(lens, i)), num_parallel_calls=1)
+        data = _by_length(index, lens, batch_size=batch_size, seed=seed).map(
+            lambda i: _trimmed(tf.gather(features, i), tf.gather(lens, i)), num_parallel_calls=1)
     return data.prefetch(2)
+
+
+def _by_length(index, lens, *, batch_size: int, seed: int):
+    """Batches of shuffled indices of similar lengths (pools of :data:`BUCKET_POOL` batches sorted by length)."""
+    import tensorflow as tf
+
+    def sort(pool):
+        return tf.gather(pool, tf.argsort(tf.gather(lens, pool), stable=True))
+
+    batches = -(-int(lens.shape[0]) // batch_size)  # pools hold whole batches: no more than unsorted
+    return (index.batch(batch_size * BUCKET_POOL).map(sort).unbatch().batch(batch_size)
+            .shuffle(BUCKET_POOL, seed=seed, reshuffle_each_iteration=True)
+            .apply(tf.data.experimental.assert_cardinality(batches)))  # known to Keras: no "ran out of data"
+
+
+def _trimmed(x, lengths):
+    """A padded batch cut after its longest clip: (x [batch, max(lengths), freq], lengths)."""
+    import tensorflow as tf
+
+    return x[:, :tf.reduce_max(lengths)], lengths
 
 
 def _shuffled_blocks(datasets, *, shape, lengths, batch_size: int, seed: int):
@@ -167,5 +202,5 @@ def _streamed_input(datasets, *, shape, lengths, batch_size: int, seed: int):
     if lengths is not None:
         spec = spec + (tf.TensorSpec((None,), tf.int32),)
     data = tf.data.Dataset.from_generator(generate, output_signature=spec)
-    data = data.map(lambda *t: t[0] if len(t) == 1 else t)
+    data = data.map(lambda *t: t[0] if len(t) == 1 else _trimmed(*t))
     return data.prefetch(2)
