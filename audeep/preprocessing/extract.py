@@ -17,12 +17,12 @@ import collections
 import functools
 import logging
 import os
-import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
+from audeep._atomic import refuse_overwriting_inputs
 from audeep.errors import AudeepError, AudioError, DataSetError, ParameterError
 from audeep.preprocessing.audio import audio_info, load_signal
 from audeep.preprocessing.options import SpectrogramOptions
@@ -39,6 +39,7 @@ __all__ = [
     "file_spectrograms",
     "pretend_spectrogram",
     "run_extraction",
+    "signal_spectrogram",
     "spectrogram_from_file",
 ]
 
@@ -70,10 +71,7 @@ def file_spectrograms(path, options: SpectrogramOptions, *, scale: bool = True) 
     """
     signal, sample_rate = load_signal(path, channels=options.channels, resample_rate=options.resample,
                                       fixed_length=options.fixed_length, center_fixed=options.center_fixed)
-    spec = db_spectrogram(signal, sample_rate=sample_rate, window_width=options.window_width,
-                          window_overlap=options.window_overlap, mel_bands=options.mel_bands,
-                          clip_below=options.clip_below, clip_above=options.clip_above, name=str(path),
-                          dtype=np.dtype(options.precision))
+    spec = signal_spectrogram(signal, sample_rate=sample_rate, options=options, name=str(path))
     if options.chunked:
         chunks = split_chunks(spec, frames_per_chunk=options.geometry(sample_rate).frames_in(options.chunk_length),
                               chunk_count=int(options.chunk_count), name=str(path))
@@ -82,6 +80,15 @@ def file_spectrograms(path, options: SpectrogramOptions, *, scale: bool = True) 
     if scale:
         chunks = scale_unit(chunks)
     return chunks.astype(np.float32)
+
+
+def signal_spectrogram(signal: np.ndarray, *, sample_rate: int, options: SpectrogramOptions,
+                       name: str = "the clip") -> np.ndarray:
+    """The dB spectrogram (frames, bins) of a mono signal with the window, mel and clip settings of ``options``."""
+    return db_spectrogram(signal, sample_rate=sample_rate, window_width=options.window_width,
+                          window_overlap=options.window_overlap, mel_bands=options.mel_bands,
+                          clip_below=options.clip_below, clip_above=options.clip_above, name=name,
+                          dtype=np.dtype(options.precision))
 
 
 def spectrogram_from_file(path, *, scale: bool = True, **options) -> np.ndarray:
@@ -255,10 +262,9 @@ class _Rows:
 
 def _stream(results, rows: _Rows, *, plan: FilePlan, skipped: list, skip_bad_files: bool, progress) -> None:
     """Add ``(instance, (chunks, valid frames))`` results to ``rows``, with a progress bar; bad files fail or skip."""
-    from tqdm import tqdm
+    from audeep._progress import Progress
 
-    bar = tqdm(total=len(plan.instances), unit="file", file=sys.stderr,
-               disable=(None if progress is None else not progress), desc="spectrograms")
+    bar = Progress(len(plan.instances), unit="file", enabled=progress, desc="spectrograms")
     try:
         for inst, (chunks, valid) in results:
             bar.update(1)
@@ -337,11 +343,13 @@ def _check_output(output: Path) -> None:
         raise DataSetError(f"output {output}: the folder {folder} is not writable", parameter="output")
 
 
-def _bad_files_error(skipped: list) -> AudioError:
-    """The error for the first bad file of a run without ``skip_bad_files``."""
+def _bad_files_error(skipped: list, total: int | None = None) -> AudioError:
+    """The error for the first bad file of a run without ``skip_bad_files`` (of ``total`` files)."""
     more = f" (and {len(skipped) - 1} more bad files; skip_bad_files skips them)" if len(skipped) > 1 \
         else " (skip_bad_files skips bad files)"
-    return AudioError(skipped[0][1] + more, parameter=("skip_bad_files", "resample"))
+    if total is not None and len(skipped) == total:  # skipping would leave nothing
+        more = f" (and every other file: all {total} files are bad)" if total > 1 else ""
+    return AudioError(skipped[0][1] + more, parameter=("skip_bad_files", "resample", "chunk_count", "chunk_length"))
 
 
 def run_extraction(basedir, *, parser=None, output=None, jobs: int | None = None,
@@ -383,6 +391,7 @@ def run_extraction(basedir, *, parser=None, output=None, jobs: int | None = None
     if output is not None:
         output = Path(output)
         _check_output(output)
+        refuse_overwriting_inputs(output=output, inputs=[i.path for i in instances])
     with LocalWorkers(int(jobs or os.cpu_count() or 1), len(instances)) as workers:
         paths = [str(i.path) for i in instances]
         headers = workers.map(read_header, paths)
@@ -390,11 +399,12 @@ def run_extraction(basedir, *, parser=None, output=None, jobs: int | None = None
         plan = plan_extraction(instances, opts, headers=headers)
         skipped = list(plan.bad)
         if skipped and not skip_bad_files:
-            raise _bad_files_error(skipped)
+            raise _bad_files_error(skipped, len(instances))
         for path, message in skipped:
             log.warning("skipping %s", message)
         if not plan.instances:
-            raise DataSetError(f"{basedir}: none of the {len(instances)} files can be processed")
+            raise DataSetError(f"{basedir}: none of the {len(instances)} files can be processed; the first: "
+                               f"{skipped[0][1]}", parameter=("chunk_count", "chunk_length"))
         planned = {id(i) for i in plan.instances}
         results = ((inst, result) for inst, result in zip(instances, spectrograms) if id(inst) in planned)
         result = _write_rows(results, plan=plan, parser=p, parser_name=parser_name, opts=opts, output=output,
@@ -460,6 +470,7 @@ def describe_raw(basedir, *, parser=None) -> dict:
         except AudeepError as exc:
             bad.append(str(exc))
     labels = collections.Counter(i.label for i in instances if i.label is not None)
+    ids = p.label_map or {}  # label names in label-id order, as inspect netcdf's classes
     parts = collections.Counter(i.partition.name.lower() for i in instances if i.partition is not None)
     durations = [i.duration for i in infos]
     return {
@@ -468,7 +479,7 @@ def describe_raw(basedir, *, parser=None) -> dict:
         "files": len(instances),
         "unreadable files": len(bad),
         "labels": len(labels),
-        "label names": ", ".join(sorted(labels)),
+        "label names": ", ".join(sorted(labels, key=lambda n: (ids.get(n, len(labels)), n))),
         "folds": int(p.num_folds),
         "partitions": ", ".join(f"{k}={v}" for k, v in sorted(parts.items())) or "none",
         "min duration (s)": round(min(durations), 3) if durations else None,

@@ -15,26 +15,29 @@ from typing import Sequence
 
 import numpy as np
 
+from audeep._atomic import refuse_overwriting_inputs
 from audeep._params import positive_int
+from audeep._progress import Progress
 from audeep.dataset import DataSet, DataSetWriter, check_finite, provenance_attrs
+from audeep.dataset.coerce import accepts_paths, as_dataset
 from audeep.errors import ParameterError
-from audeep.training.runs import load_autoencoder, resolve_epochs
+from audeep.training.runs import check_generated, load_autoencoder, resolve_epochs
 
-__all__ = ["encode_dataset", "write_features", "generate_features"]
+__all__ = ["encode_block", "encode_dataset", "write_features", "generate_features"]
 
 log = logging.getLogger(__name__)
 
 
-def _encoder(model, shape, features):
+def _encoder(model, shape, features, padded=True):
     """A compiled ``model.features`` for inputs of ``shape`` (cached on the model)."""
     cache = model.__dict__.setdefault("_audeep_encoders", {})
-    key = (tuple(shape), features)
+    key = (tuple(shape), features, padded)
     if key not in cache:
-        cache[key] = _compile_encoder(model, shape, features)
+        cache[key] = _compile_encoder(model, shape, features, padded)
     return cache[key]
 
 
-def _compile_encoder(model, shape, features):
+def _compile_encoder(model, shape, features, padded=True):
     import tensorflow as tf
 
     from audeep._tensorflow import use_xla
@@ -42,6 +45,8 @@ def _compile_encoder(model, shape, features):
     spec = tf.TensorSpec((None,) + tuple(shape), tf.float32)
     lengths_spec = tf.TensorSpec((None,), tf.int32)
     jit = use_xla()
+    if not padded:  # (x) only: the unmasked computation, fixed-length data pays nothing for masking
+        return tf.function(lambda x: model.features(x, features=features), input_signature=[spec], jit_compile=jit)
 
     def encode(x, lengths):
         return model.features(x, features=features, lengths=lengths)
@@ -49,19 +54,45 @@ def _compile_encoder(model, shape, features):
     return tf.function(encode, input_signature=[spec, lengths_spec], jit_compile=jit)
 
 
+def encode_block(model, block, lengths, *, features: str = "bottleneck", shape=None) -> np.ndarray:
+    """Features of one batch of spectrograms: the one path from spectrograms to features.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A trained autoencoder.
+    block : ndarray, shape (batch, time, freq), float32
+    lengths : ndarray, shape (batch,), int32
+        Valid time steps of each spectrogram.
+    features : {"bottleneck", "pooled", "both"}
+    shape : tuple, optional
+        The instance shape the encoder is compiled for (``time`` may be None: any
+        length); default ``block``'s.
+
+    Returns
+    -------
+    ndarray, shape (batch, *generated_shape), float32
+    """
+    padded = bool(np.any(np.asarray(lengths) < block.shape[1]))
+    encode = _encoder(model, tuple(block.shape[1:]) if shape is None else tuple(shape), features, padded)
+    values = np.asarray(encode(block, lengths) if padded else encode(block))
+    check_generated(values, model=model)  # NaN or infinite features are never written
+    return values
+
+
 def _batches(model, dataset: DataSet, batch_size: int, features: str = "bottleneck"):
     batch_size = positive_int("batch_size", batch_size)
     model.check_input_shape(dataset.feature_shape)
     model.generated_shape(dataset.feature_shape, features)  # an unsupported choice fails before any work
-    encode = _encoder(model, dataset.feature_shape, features)
     all_lengths = dataset.lengths
     for rows, block in dataset.iter_batches(batch_size=batch_size):
         check_finite(block, dataset=dataset, rows=rows)
         lengths = (np.full(len(rows), block.shape[1], np.int32) if all_lengths is None
                    else all_lengths[rows].astype(np.int32))
-        yield rows, np.asarray(encode(block, lengths))
+        yield rows, encode_block(model, block, lengths, features=features, shape=dataset.feature_shape)
 
 
+@accepts_paths("dataset")
 def encode_dataset(model, dataset: DataSet, *, batch_size: int = 500, features: str = "bottleneck") -> DataSet:
     """Features of all instances in memory.
 
@@ -119,8 +150,10 @@ def write_features(model, dataset: DataSet, output, *, batch_size: int = 500, fe
     lengths = _kept_lengths(model, dataset)
     with DataSetWriter.like(dataset, output, feature_dims=dims, attrs=attrs,
                             with_length=lengths is not None) as writer:
-        for rows, block in _batches(model, dataset, batch_size, features):
-            writer.append_rows(dataset, rows, features=block, lengths=None if lengths is None else lengths[rows])
+        with Progress(-(-dataset.num_instances // batch_size), desc=output.name, unit="batch") as bar:
+            for rows, block in _batches(model, dataset, batch_size, features):
+                writer.append_rows(dataset, rows, features=block, lengths=None if lengths is None else lengths[rows])
+                bar.update(1)
     return output
 
 
@@ -169,7 +202,9 @@ def generate_features(*, run_dir, input, outputs: Sequence, epochs: "Sequence[in
                              "(checkpoint) in epochs", parameter=("outputs", "epochs"))
     if len(set(outputs)) != len(outputs):
         raise ParameterError("outputs: the output files must differ", parameter="outputs")
-    dataset = input if isinstance(input, DataSet) else DataSet.open(input)
+    dataset = as_dataset(input, parameter="input")
+    for output in outputs:
+        refuse_overwriting_inputs(output=output, inputs=[dataset.path], parameter="outputs")
     shape = tuple(config.get("training", {}).get("feature_shape", dataset.feature_shape))
     if len(dataset.feature_shape) != len(shape) or dataset.feature_shape[1:] != tuple(shape[1:]):
         raise ParameterError(f"{dataset.path or 'input'}: features of shape {dataset.feature_shape} do not fit "

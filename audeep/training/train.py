@@ -16,19 +16,18 @@ from typing import Sequence
 
 import numpy as np
 
-from audeep.dataset import DataSet
+from audeep.dataset.coerce import as_dataset
 from audeep.errors import DataSetError, ModelError, ParameterError
 from audeep.models.config import ModelConfig, TrainingConfig, config_class
 from audeep.training.inputs import check_inputs, make_input
 from audeep.training.runs import (
-    CHECKPOINT_DIR,
-    CONFIG_NAME,
+    check_new_run,
+    claim_run,
+    latest_checkpoint,
     list_checkpoints,
     load_checkpoint,
     read_history,
     read_run_config,
-    run_lock,
-    write_run_config,
 )
 
 __all__ = ["TrainingResult", "train_autoencoder"]
@@ -85,12 +84,6 @@ def _architecture(kind: str, architecture) -> ModelConfig:
                              parameter="architecture") from None
 
 
-def _check_no_run(run_dir: Path) -> None:
-    if (run_dir / CONFIG_NAME).exists():
-        raise ModelError(f"run_dir {run_dir}: already holds a training run; set resume to continue it, or choose "
-                         "another run directory", parameter=("run_dir", "resume"))
-
-
 def _new_run(kind, run_dir: Path, architecture: ModelConfig, training: TrainingConfig, shape, datasets):
     """(model, config, history, start epoch) of a new run; nothing is written yet."""
     import keras
@@ -98,7 +91,7 @@ def _new_run(kind, run_dir: Path, architecture: ModelConfig, training: TrainingC
     from audeep import __version__
     from audeep.models.autoencoders import model_class
 
-    _check_no_run(run_dir)
+    check_new_run(run_dir)
     keras.utils.set_random_seed(training.seed)
     model = model_class(kind)(num_features=int(shape[-1]), config=architecture)
     model.check_input_shape(shape)
@@ -107,25 +100,40 @@ def _new_run(kind, run_dir: Path, architecture: ModelConfig, training: TrainingC
         "architecture": model.architecture(),
         "training": dict(training.values(), feature_shape=list(shape),
                          inputs=[str(ds.path) if ds.path else None for ds in datasets]),
+        "preprocessing": _recorded_preprocessing(datasets),
         "audeep_version": __version__,
     }
     return model, config, [], 0
+
+
+def _recorded_preprocessing(datasets) -> "dict | None":
+    """The spectrogram options of the training data (for ``extract``), or None if unknown or not shared.
+
+    Inputs preprocessed with different options (or not by ``preprocess``) give no record, with
+    a warning where they disagree: ``extract`` then needs the options given explicitly.
+    """
+    from audeep.preprocessing.windows import stored_options
+
+    found = [stored_options(ds.attrs) for ds in datasets]
+    if all(f is not None and f == found[0] for f in found):
+        return found[0]
+    if any(f is not None for f in found):
+        log.warning("the inputs were not all preprocessed with the same spectrogram options: the run records no "
+                    "preprocessing, and extracting features with it needs the options given explicitly")
+    return None
 
 
 def _resumed_run(kind, run_dir: Path, training: TrainingConfig, shape):
     """(model, config, history, start epoch) of a run continued from its newest checkpoint."""
     import keras
 
-    from audeep.models.autoencoders import model_class
-
     config = read_run_config(run_dir)
     if config["kind"] != kind:
         raise ModelError(f"run_dir {run_dir}: holds a {config['kind']} run, not {kind}", parameter="run_dir")
     saved_shape = tuple(config.get("training", {}).get("feature_shape", shape))
-    checkpoints = list_checkpoints(run_dir)
-    start_epoch = max(checkpoints) if checkpoints else 0
+    start_epoch, checkpoint = latest_checkpoint(run_dir)  # a run without checkpoints cannot be continued
     keras.utils.set_random_seed(training.seed + 1000 * start_epoch)
-    model = load_checkpoint(checkpoints[start_epoch]) if checkpoints else model_class(kind)(**config["architecture"])
+    model = load_checkpoint(checkpoint)
     model.check_input_shape(shape)
     if saved_shape[1:] != shape[1:]:
         raise DataSetError(f"inputs have feature shape {shape}; the run in {run_dir} was trained on {saved_shape}")
@@ -153,6 +161,9 @@ def _fit(model, data, *, run_dir: Path, history: list, training: TrainingConfig,
                   shuffle=False)
     except KeyboardInterrupt:
         done = max(list_checkpoints(run_dir), default=0)
+        if not done:  # a new run (a resumed one has a checkpoint): removed by claim_run
+            raise ModelError(f"training interrupted before its first epoch ended; run_dir {run_dir} holds no run",
+                             parameter="run_dir") from None
         raise ModelError(f"training interrupted; run_dir {run_dir} holds {done} complete epochs: continue "
                          "it with resume", parameter=("run_dir", "resume")) from None
     return callback.seconds
@@ -201,7 +212,7 @@ def train_autoencoder(*, kind: str, inputs: Sequence, run_dir, architecture=None
     training = _training_config(options)
     arch = None if resume else _architecture(kind, architecture)
     run_dir = Path(run_dir)
-    datasets = [ds if isinstance(ds, DataSet) else DataSet.open(ds) for ds in inputs]
+    datasets = [as_dataset(ds, parameter="inputs") for ds in inputs]
     shape = check_inputs(datasets)
     configure_threads(training.threads)
     if resume:
@@ -215,11 +226,7 @@ def train_autoencoder(*, kind: str, inputs: Sequence, run_dir, architecture=None
     # the input is checked (shapes, finite values) before anything is written
     data, steps = make_input(datasets, batch_size=training.batch_size, seed=training.seed + start_epoch,
                              in_memory=in_memory)
-    with run_lock(run_dir):
-        if not resume:
-            _check_no_run(run_dir)  # again, now that no other training can write here
-            write_run_config(run_dir, config)
-        (run_dir / CHECKPOINT_DIR).mkdir(exist_ok=True)
+    with claim_run(run_dir, config=config, new=not resume):  # new: checked again under the lock
         preview = datasets[0].load_features(np.arange(min(3, datasets[0].num_instances)))
         seconds = _fit(model, data, run_dir=run_dir, history=history, training=training, start_epoch=start_epoch,
                        steps=steps, progress=progress, preview=preview, shape=shape)
