@@ -85,6 +85,10 @@ class Check:
             raise ParameterError(f"{name} {value!r}: expected {self.expected}", parameter=name) from None
 
 
+#: integers are 64-bit in every library audeep hands them to (numpy, TensorFlow, HDF5)
+_INT_LIMIT = 2**63
+
+
 def _integer(value) -> int:
     if isinstance(value, bool):
         raise TypeError("a bool is no integer")
@@ -92,9 +96,11 @@ def _integer(value) -> int:
         value = value.strip()
         number = int(value)
     else:
-        number = int(value)
+        number = int(value)  # OverflowError for inf, ValueError for NaN
         if number != value:
             raise ValueError("not a whole number")
+    if not -_INT_LIMIT <= number < _INT_LIMIT:
+        raise OverflowError("does not fit 64 bits")
     return number
 
 
@@ -109,17 +115,18 @@ def _at_least(low: int):
 
 
 def _real(value) -> float:
+    """A finite float: NaN and infinities are never a meaningful setting (they overflow in conversions)."""
     if isinstance(value, bool):
         raise TypeError("a bool is no number")
     number = float(value)
-    if math.isnan(number):
-        raise ValueError("NaN")
+    if not math.isfinite(number):
+        raise ValueError("not finite")
     return number
 
 
 def _positive_real(value) -> float:
     number = _real(value)
-    if not (number > 0 and math.isfinite(number)):
+    if not number > 0:
         raise ValueError("not positive")
     return number
 
@@ -159,8 +166,8 @@ non_negative_int = Check(_at_least(0), "a non-negative integer", "N")
 any_int = Check(_integer, "an integer", "N")
 positive_float = Check(_positive_real, "a positive number", "X")
 optional_positive_float = Check(_optional(_positive_real), "a positive number", "X")
-any_float = Check(lambda v: float(_real(v)), "a number", "X")
-optional_float = Check(_optional(_real), "a number", "X")
+any_float = Check(_real, "a finite number", "X")
+optional_float = Check(_optional(_real), "a finite number", "X")
 probability = Check(_within(0.0, 1.0), "a probability in [0, 1]", "P")
 keep_probability = Check(_within(0.0, 1.0, open_low=True), "a keep probability in (0, 1]", "P")
 boolean = Check(_boolean, "true or false", "BOOL")

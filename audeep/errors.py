@@ -16,7 +16,7 @@ Examples
 ('num_units',)
 """
 
-__all__ = ["AudeepError", "AudioError", "DataSetError", "ModelError", "ParameterError"]
+__all__ = ["AudeepError", "AudioError", "DataSetError", "ModelError", "OutputError", "ParameterError"]
 
 
 class AudeepError(Exception):
@@ -55,3 +55,8 @@ class AudioError(AudeepError):
 
 class ModelError(AudeepError):
     """A model directory, checkpoint or configuration is missing, corrupt or incompatible."""
+
+
+class OutputError(AudeepError):
+    """An output cannot be written: its folder is missing or read-only, the disk is full, a file
+    size limit is reached, or a folder is in its place (the message names the file)."""

@@ -38,6 +38,17 @@ def run_cli(*argv) -> CliResult:
     return CliResult(status, out.getvalue(), err.getvalue())
 
 
+def one_error(result, *words) -> str:
+    """The failed command's one ``error:`` line (no traceback); it contains every one of ``words``."""
+    assert result.status not in (0, None), result
+    assert "Traceback" not in result.stderr, result
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1, result
+    for word in words:
+        assert str(word) in lines[0], (word, lines[0])
+    return lines[0]
+
+
 @pytest.fixture
 def cli():
     """The in-process CLI runner: ``cli("validate", "--input", path)``."""

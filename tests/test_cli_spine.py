@@ -50,7 +50,7 @@ def test_validate_exit_codes(cli, tmp_path, tiny_dataset):
     result = cli("validate", "--input", good, "-f", "json")
     assert result.status == 0, result
     rows = json.loads(result.stdout)
-    assert {r["status"] for r in rows} == {"PASS"} and len(rows) == 9
+    assert {r["status"] for r in rows} == {"PASS"} and len(rows) == 10  # schema + 9 constraints
 
     tiny_dataset.data["chunk_nr"].values[0] = 5
     bad = tiny_dataset.save(tmp_path / "bad.nc")

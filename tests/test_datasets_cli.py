@@ -109,9 +109,11 @@ def test_export_name_and_nan(cli, files):
     r = cli("export", "--input", files / "a.nc", "--output", files / "e", "--format", "CSV", "--name", "feat")
     assert r.status == 0, r
     assert (files / "e" / "devel" / "fold_2" / "feat.csv").is_file()
-    feats = np.ones((2, 2), np.float32)
-    feats[1, 0] = np.nan
-    DataSet.create(features=feats, filenames=["x.wav", "y.wav"]).save(files / "nan.nc")
+    DataSet.create(features=np.ones((2, 2), np.float32), filenames=["x.wav", "y.wav"]).save(files / "nan.nc")
+    import netCDF4  # the writer refuses NaN: damage the file as another tool would
+
+    with netCDF4.Dataset(files / "nan.nc", "a") as nc:
+        nc["features"][1, 0] = np.nan
     r = cli("export", "--input", files / "nan.nc", "--output", files / "n", "--format", "csv")
     assert r.status == 1 and "'y.wav'" in r.stderr and "NaN" in r.stderr
     assert not (files / "n").exists()

@@ -6,23 +6,26 @@ entry point name.  Errors derived from :class:`audeep.errors.AudeepError` are pr
 as one line and give a non-zero exit status; ``--debug`` shows tracebacks.
 """
 
-import contextlib
-import importlib.abc
-import importlib.util
 import logging
 import os
+import signal
 import sys
 
 from cliff.app import App
 from cliff.commandmanager import CommandManager
 
 from audeep import __version__
+from audeep._atomic import os_error_message, signals_interrupt
+from audeep._tensorflow import quiet_tensorflow_import
 from audeep.errors import AudeepError
 
 _DESCRIPTION = (
     "audeep: unsupervised representation learning from audio with recurrent "
     "sequence-to-sequence autoencoders (a re-implementation of auDeep)."
 )
+
+#: cliff's exit status after a KeyboardInterrupt (Ctrl-C, or SIGTERM / SIGHUP through signals_interrupt)
+_INTERRUPTED = 130
 
 # third-party loggers that talk too much at INFO level
 _NOISY_LOGGERS = ("matplotlib", "numba", "h5py", "tensorflow", "absl", "stevedore", "PIL", "urllib3")
@@ -36,53 +39,13 @@ class _OneLineErrors(logging.Filter):
         if isinstance(err, BaseException) and record.exc_info is None:
             if isinstance(err, AudeepError):
                 record.msg = f"error: {err}"
+            elif isinstance(err, OSError) and err.filename is not None:  # names its file: clear enough
+                record.msg = f"error: {os_error_message(err)}"
             else:
                 record.msg = (f"error: unexpected {type(err).__name__}: {err} "
                               "(run with --debug for the traceback)")
             record.args = ()
         return True
-
-
-@contextlib.contextmanager
-def _stderr_silenced():
-    """Send file descriptor 2 to /dev/null (C++ libraries write there directly)."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
-class _QuietTensorFlowImport(importlib.abc.MetaPathFinder):
-    """Silence TensorFlow's start-up messages, which since TF 2.18 ignore TF_CPP_MIN_LOG_LEVEL.
-
-    A one-shot import hook: the first import of ``keras`` or ``tensorflow`` (whichever a
-    command needs first) runs with stderr silenced; commands that never use TensorFlow
-    never import it.
-    """
-
-    NAMES = ("tensorflow", "keras")
-
-    def find_spec(self, name, path=None, target=None):
-        if name not in self.NAMES:
-            return None
-        sys.meta_path.remove(self)
-        spec = importlib.util.find_spec(name)
-        if spec is None or spec.loader is None:
-            return spec
-        run = spec.loader.exec_module
-
-        def exec_module(module):
-            with _stderr_silenced():
-                run(module)
-
-        spec.loader.exec_module = exec_module
-        return spec
 
 
 class _LazyCommandManager(CommandManager):
@@ -119,6 +82,9 @@ class AudeepApp(App):
             **streams,
         )
         self.LOG.addFilter(_OneLineErrors())
+        from audeep.cli.help import Help
+
+        self.command_manager.add_command("help", Help)  # one line for an unknown command
 
     def configure_logging(self) -> None:
         verbose = self.options.verbose_level
@@ -129,13 +95,23 @@ class AudeepApp(App):
         for handler in AudeepApp._handlers:  # an earlier run in this process (tests, interactive)
             root.removeHandler(handler)
         super().configure_logging()
-        if verbose < 2 and not any(isinstance(f, _QuietTensorFlowImport) for f in sys.meta_path) \
-                and "tensorflow" not in sys.modules:
-            sys.meta_path.insert(0, _QuietTensorFlowImport())
+        quiet_tensorflow_import(verbose < 2)  # TensorFlow's start-up messages only with -v -v
         AudeepApp._handlers = [h for h in root.handlers if h not in before]
         level = logging.DEBUG if verbose >= 3 else logging.WARNING
         for name in _NOISY_LOGGERS:
             logging.getLogger(name).setLevel(level)
+
+    def run(self, argv) -> int:
+        with signals_interrupt() as caught:  # SIGTERM and SIGHUP take Ctrl-C's path: temporaries are removed
+            status = super().run(argv)
+        if status == _INTERRUPTED:
+            signum = caught.signum or signal.SIGINT
+            self.stderr.write(f"interrupted by {signal.Signals(signum).name}\n")
+            self.stderr.flush()
+            return 128 + signum
+        if self.interactive_mode and getattr(self, "interpreter", None) is not None:
+            return 0  # cliff reports 1 after the interactive shell's quit
+        return status
 
 
 def main(argv=None) -> int:

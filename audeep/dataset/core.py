@@ -3,10 +3,8 @@
 A data set holds one row per *instance* (a file, or one chunk of a file) with its
 metadata and a float32 feature array; the on-disk schema is described in
 :mod:`audeep.dataset.schema`.  :meth:`DataSet.open` reads only the metadata; features are
-read in slabs of instances.  :meth:`DataSet.save` writes atomically through
-:class:`~audeep.dataset.writer.DataSetWriter`.  The transforms of
-:mod:`audeep.dataset.transforms` and the checks of :mod:`audeep.dataset.integrity` are
-also methods of the data set.
+read in slabs of instances.  :meth:`DataSet.save` writes atomically (:mod:`audeep.dataset.writer`).
+The transforms (:mod:`audeep.dataset.transforms`) and checks (:mod:`audeep.dataset.integrity`) are methods.
 """
 
 from __future__ import annotations
@@ -35,10 +33,13 @@ from audeep.dataset.schema import (
     Partition,
     Split,
     as_str_array,
+    check_feature_dims,
+    check_lengths,
     default_feature_dims,
     encode_attrs,
     encode_variables,
     label_map_from_attr,
+    missing_as_none,
     normalise,
     provenance_attrs,
     rows_per_chunk,
@@ -137,9 +138,12 @@ class DataSet:
         if len(feature_dims) != feats.ndim - 1:
             raise ParameterError(f"feature_dims {list(feature_dims)} do not match features with {feats.ndim - 1} "
                                  "feature dimensions", parameter="feature_dims")
+        check_feature_dims(dict(zip(feature_dims, feats.shape[1:])))
         variables, label_map = encode_variables(
             names, chunk_nrs=chunk_nrs, labels_nominal=labels_nominal, labels_numeric=labels_numeric,
             label_map=label_map, cv_folds=cv_folds, partitions=partitions, lengths=lengths)
+        if lengths is not None:
+            check_lengths(variables[LENGTH][1], time_steps=feats.shape[1], filenames=names)
         variables[FEATURES] = ((INSTANCE_DIM,) + feature_dims, feats)
         import xarray as xr
 
@@ -224,7 +228,7 @@ class DataSet:
     @property
     def labels_nominal(self) -> np.ndarray | None:
         """Object array of str (``None`` = missing), shape (n_instances,), or None without labels."""
-        return self.data[LABEL_NOMINAL].values if LABEL_NOMINAL in self.data else None
+        return missing_as_none(self.data[LABEL_NOMINAL].values) if LABEL_NOMINAL in self.data else None
 
     @property
     def labels_numeric(self) -> np.ndarray | None:
@@ -311,14 +315,14 @@ class DataSet:
         numpy.ndarray, float32, shape (n_selected, ...)
         """
         if indices is None:
-            return np.asarray(self.data[FEATURES].values, dtype=np.float32)
+            return self._read(slice(None))
         indices = np.asarray(indices, dtype=np.int64)
         if indices.size == 0:
             return np.zeros((0,) + self.feature_shape, np.float32)
         order = np.argsort(indices, kind="stable")
         sorted_idx = indices[order]
         unique, inverse = np.unique(sorted_idx, return_inverse=True)
-        block = np.asarray(self.data[FEATURES][unique].values, dtype=np.float32)
+        block = self._read(unique)
         out = np.empty((indices.size,) + self.feature_shape, np.float32)
         out[order] = block[inverse]
         return out
@@ -342,12 +346,21 @@ class DataSet:
         if indices is None:
             for start in range(0, self.num_instances, batch_size):
                 stop = min(start + batch_size, self.num_instances)
-                yield np.arange(start, stop), np.asarray(self.data[FEATURES][start:stop].values, np.float32)
+                yield np.arange(start, stop), self._read(slice(start, stop))
         else:
             indices = np.asarray(indices, dtype=np.int64)
             for start in range(0, indices.size, batch_size):
                 idx = indices[start:start + batch_size]
                 yield idx, self.load_features(idx)
+
+    def _read(self, rows) -> np.ndarray:
+        """Float32 features of ``rows`` (a slice or sorted unique indices); DataSetError if the file is damaged."""
+        try:
+            return np.asarray(self.data[FEATURES][rows].values, dtype=np.float32)
+        except (OSError, RuntimeError, ValueError) as exc:  # HDF5 reports damaged blocks as RuntimeError
+            read = np.arange(self.num_instances)[rows]
+            raise DataSetError(f"{self.path or 'data set'}: cannot read the features of instances {read[0]}.."
+                               f"{read[-1]} ({type(exc).__name__}: {exc}); the file is damaged or truncated") from exc
 
     @property
     def nbytes_features(self) -> int:
@@ -380,6 +393,7 @@ class DataSet:
         data = data.drop_dims([d for d in self.feature_dims if d in data.dims and d not in dims])
         data[FEATURES] = ((INSTANCE_DIM,) + dims, feats)
         if lengths is not None:
+            check_lengths(lengths, time_steps=feats.shape[1] if feats.ndim > 1 else 0, filenames=self.filenames)
             data[LENGTH] = ((INSTANCE_DIM,), np.asarray(lengths, np.int32))
         data.attrs = dict(self.data.attrs, feature_dims=json.dumps(list(dims)))
         return DataSet(data)

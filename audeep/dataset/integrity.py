@@ -56,6 +56,7 @@ CONSTRAINTS = {
     "label-map": "labels agree with the label map",
     "chunk-count": "every file has the same number of chunks",
     "chunk-numbers": "the chunk numbers of every file are exactly 0..n-1",
+    "readable-features": "the features of every instance can be read (the file is not damaged)",
     "finite-features": "features are finite (no NaN or infinity)",
 }
 
@@ -64,7 +65,7 @@ CONSTRAINTS = {
 # finite features
 # ----------------------------------------------------------------------------------
 
-def _nonfinite_rows(values) -> np.ndarray:
+def nonfinite_rows(values) -> np.ndarray:
     """Positions of the rows of ``values`` (shape (n, ...)) that hold NaN or infinity."""
     values = np.asarray(values)
     if values.size == 0:
@@ -98,7 +99,7 @@ def check_finite(values, *, dataset: DataSet | None = None, rows=None) -> None:
     ...
     audeep.errors.DataSetError: data set: instance 1 has NaN or infinite features (1 of 2 instances)
     """
-    bad = _nonfinite_rows(values)
+    bad = nonfinite_rows(values)
     if not bad.size:
         return
     # of the rows checked (with ``rows``: a block of the data set, not all of it)
@@ -198,14 +199,29 @@ def _chunk_violations(dataset: DataSet, groups, names) -> list:
     return violations
 
 
-def _finite_violations(dataset: DataSet) -> list:
-    bad_rows = []
-    for idx, block in dataset.iter_batches(batch_size=rows_per_chunk(dataset.feature_shape)):
-        bad_rows.extend(idx[_nonfinite_rows(block)].tolist())
-    if not bad_rows:
-        return []
-    bad = tuple(sorted({dataset.filenames[i] for i in bad_rows}))
-    return [Violation("finite-features", f"{len(bad_rows)} instances have NaN or infinite features", bad)]
+def _feature_violations(dataset: DataSet) -> list:
+    """Violations of: the features can be read, and they are finite (read slab by slab)."""
+    bad_rows, damaged, first_error = [], [], None
+    step = rows_per_chunk(dataset.feature_shape)
+    for start in range(0, dataset.num_instances, step):
+        rows = np.arange(start, min(start + step, dataset.num_instances))
+        try:
+            block = dataset.load_features(rows)
+        except DataSetError as exc:
+            damaged.extend(rows.tolist())
+            first_error = first_error or exc
+            continue
+        bad_rows.extend(rows[nonfinite_rows(block)].tolist())
+    violations = []
+    if damaged:
+        files = tuple(sorted({dataset.filenames[i] for i in damaged}))
+        violations.append(Violation("readable-features", f"the features of {len(damaged)} instances cannot be "
+                                    f"read ({first_error})", files))
+    if bad_rows:
+        bad = tuple(sorted({dataset.filenames[i] for i in bad_rows}))
+        violations.append(Violation("finite-features", f"{len(bad_rows)} instances have NaN or infinite features",
+                                    bad))
+    return violations
 
 
 def validate(dataset: DataSet) -> list:
@@ -226,7 +242,7 @@ def validate(dataset: DataSet) -> list:
     groups = file_groups(dataset.filenames)
     names = _file_names(groups, dataset.filenames)
     return (_shared_violations(dataset, groups, names) + _label_map_violations(dataset)
-            + _chunk_violations(dataset, groups, names) + _finite_violations(dataset))
+            + _chunk_violations(dataset, groups, names) + _feature_violations(dataset))
 
 
 # ----------------------------------------------------------------------------------
@@ -266,7 +282,7 @@ def _summary(dataset: DataSet) -> dict:
         "classes": ", ".join(dataset.class_names),
         "variable length": dataset.lengths is not None,
     }
-    for key in ("audeep_version", "command", "created"):
+    for key in ("audeep_version", "command", "parameters", "created"):  # parameters: JSON, e.g. the preprocessing
         if key in dataset.attrs:
             info[key.replace("_", " ")] = dataset.attrs[key]
     return info

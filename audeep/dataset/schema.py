@@ -60,8 +60,11 @@ __all__ = [
     "PARTITION",
     "Partition",
     "Split",
+    "check_feature_dims",
+    "check_lengths",
     "default_feature_dims",
     "file_groups",
+    "missing_as_none",
     "normalise",
     "provenance_attrs",
     "rows_per_chunk",
@@ -211,6 +214,19 @@ def as_int_array(values, *, dtype=np.int64) -> np.ndarray:
     return out.astype(dtype)
 
 
+def missing_as_none(values) -> np.ndarray:
+    """Object array, shape (n,), with ``None`` for missing entries (xarray holds them as NaN)."""
+    import pandas as pd  # loaded with xarray, which made ``values``
+
+    values = np.asarray(values, dtype=object)
+    missing = pd.isna(values)
+    if not missing.any():
+        return values
+    out = values.copy()
+    out[missing] = None
+    return out
+
+
 def missing_as_nan(values, k: int) -> np.ndarray:
     """Float64 array, shape (k,), with NaN for :data:`MISSING` (the on-disk encoding); all NaN for None."""
     if values is None:
@@ -281,8 +297,8 @@ def encode_variables(filenames: np.ndarray, *, chunk_nrs=None, labels_nominal=No
     label_map = _label_variables(variables, n, labels_nominal=labels_nominal, labels_numeric=labels_numeric,
                                  label_map=label_map)
     variables[CV_FOLDS] = ((INSTANCE_DIM, FOLD_DIM), _fold_array(cv_folds, n))
-    if partitions is not None:
-        variables[PARTITION] = ((INSTANCE_DIM,), _partition_array(partitions, n))
+    if partitions is not None and _any_partition(parts := _partition_array(partitions, n)):
+        variables[PARTITION] = ((INSTANCE_DIM,), parts)
     if lengths is not None:
         variables[LENGTH] = ((INSTANCE_DIM,), _per_instance(lengths, LENGTH, n).astype(np.int32))
     return variables, label_map
@@ -335,6 +351,11 @@ def _fold_array(cv_folds, n: int) -> np.ndarray:
     return folds.astype(np.int8)
 
 
+def _any_partition(partitions: np.ndarray) -> bool:
+    """False if every instance lacks a partition: how the original stores "no partitioning" (then none is kept)."""
+    return partitions.size == 0 or bool((partitions != MISSING).any())
+
+
 def _partition_array(partitions, n: int) -> np.ndarray:
     """Int8 array, shape (n,), of partition numbers; :data:`MISSING` for None, -1 or NaN."""
     return np.array(
@@ -343,6 +364,49 @@ def _partition_array(partitions, n: int) -> np.ndarray:
          for p in _per_instance(np.asarray(partitions, dtype=object), PARTITION, n)],
         np.int8,
     )
+
+
+# ----------------------------------------------------------------------------------
+# checks shared by open, create and the writer
+# ----------------------------------------------------------------------------------
+
+def check_feature_dims(feature_dims: Mapping[str, int]) -> None:
+    """Raise :class:`DataSetError` if a feature dimension has length 0 (features without values).
+
+    Parameters
+    ----------
+    feature_dims : mapping str -> int
+        Names and lengths of the feature dimensions, in order.
+    """
+    empty = [name for name, size in feature_dims.items() if int(size) == 0]
+    if empty:
+        shape = ", ".join(f"{name}={int(size)}" for name, size in feature_dims.items())
+        raise DataSetError(f"the feature dimension {empty[0]!r} has length 0 (features [{shape}]): expected at "
+                           f"least one value per feature dimension")
+
+
+def check_lengths(lengths, *, time_steps: int, filenames, offset: int = 0) -> None:
+    """Raise :class:`DataSetError` unless every ``length`` lies in 1..``time_steps``.
+
+    Parameters
+    ----------
+    lengths : array-like of int, shape (n,)
+        Valid time steps per instance (:data:`MISSING` for a missing value).
+    time_steps : int
+        Length of the first feature dimension (time).
+    filenames : array-like of str, shape (n,)
+        Names the first offending instance.
+    offset : int
+        Instance index of the first entry (for rows appended to a file).
+    """
+    values = np.asarray(lengths).reshape(-1)
+    bad = np.flatnonzero((values < 1) | (values > time_steps))
+    if bad.size:
+        first = int(bad[0])
+        shown = "missing" if values[first] == MISSING else int(values[first])
+        raise DataSetError(f"'length' of instance {offset + first} ({str(np.asarray(filenames)[first])!r}) is {shown}: "
+                           f"expected 1..{time_steps}, the time steps of its features ({bad.size} of "
+                           f"{values.size} instances are outside)")
 
 
 # ----------------------------------------------------------------------------------
@@ -361,6 +425,7 @@ def _check_features(raw: xr.Dataset) -> None:
         raise DataSetError("'features' has no feature dimension: expected ('instance', feature dims...)")
     if not np.issubdtype(feats.dtype, np.number):
         raise DataSetError(f"'features' has dtype {feats.dtype}: expected float32")
+    check_feature_dims(dict(zip(feats.dims[1:], feats.shape[1:])))
     for name in (FILENAME, CHUNK_NR, LABEL_NOMINAL, LABEL_NUMERIC, PARTITION, LENGTH):
         if name in raw.variables and raw[name].dims != (INSTANCE_DIM,):
             raise DataSetError(f"{name!r} has dimensions {raw[name].dims}: expected ('instance',)")
@@ -418,6 +483,10 @@ def normalise(raw: xr.Dataset) -> xr.Dataset:
             if not np.issubdtype(values.dtype, np.number):
                 raise DataSetError(f"{name!r} has dtype {values.dtype}: expected integers")
             variables[name] = ((INSTANCE_DIM,), as_int_array(values, dtype=np.int8 if name == PARTITION else np.int64))
+    if PARTITION in variables and not _any_partition(variables[PARTITION][1]):
+        del variables[PARTITION]
+    if LENGTH in variables:
+        check_lengths(variables[LENGTH][1], time_steps=raw[FEATURES].shape[1], filenames=variables[FILENAME][1])
     variables[CV_FOLDS] = ((INSTANCE_DIM, FOLD_DIM), _normal_folds(raw, n))
     variables[FEATURES] = raw[FEATURES].variable
     attrs = dict(raw.attrs)

@@ -31,12 +31,12 @@ import io
 import logging
 import os
 import re
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from audeep._atomic import make_folder, temporary_folder
+from audeep.dataset.coerce import accepts_paths
 from audeep.dataset.core import DataSet
 from audeep.dataset.integrity import check_finite
 from audeep.dataset.schema import MISSING, Partition, Split, rows_per_chunk
@@ -51,6 +51,8 @@ __all__ = [
     "export",
     "export_layout",
     "find_files",
+    "neutralise_cell",
+    "restore_cell",
 ]
 
 LOG = logging.getLogger(__name__)
@@ -62,6 +64,24 @@ LABEL_NUMERIC_COLUMN = "label_numeric"
 
 FOLD_DIR = re.compile(r"^fold_(\d+)$")
 PARTITION_DIRS = tuple(p.name.lower() for p in Partition)
+
+#: Text cells a spreadsheet would run as a formula (OWASP "CSV injection"), after any quotes already added.
+_FORMULA = re.compile(r"^'*[=+\-@\t\r]")
+
+
+def neutralise_cell(value: str) -> str:
+    """A CSV text cell a spreadsheet shows as text: ``'`` before ``=``, ``+``, ``-``, ``@``, tab or CR.
+
+    Values that already start with quotes before such a character get one more, so
+    :func:`restore_cell` gives back every value exactly.  Numeric cells are not text
+    cells: negative numbers stay as they are.
+    """
+    return "'" + value if _FORMULA.match(value) else value
+
+
+def restore_cell(value: str) -> str:
+    """The inverse of :func:`neutralise_cell`."""
+    return value[1:] if value[:1] == "'" and _FORMULA.match(value[1:]) else value
 
 
 class ExportFormat(enum.Enum):
@@ -122,6 +142,7 @@ def export_layout(dataset: DataSet) -> list:
     return layout
 
 
+@accepts_paths("dataset")
 def export(dataset: DataSet, path, *, format="csv", name: str | None = None,
            labels_last: bool = False, batch_size: int | None = None) -> Path:
     """Export a data set to CSV or ARFF files in the folder ``path``.
@@ -160,9 +181,8 @@ def export(dataset: DataSet, path, *, format="csv", name: str | None = None,
         raise ParameterError(f"{out}: exists and is not a folder")
     layout = export_layout(dataset)
     rows = batch_size or rows_per_chunk(dataset.feature_shape)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    try:
+    make_folder(out.parent)
+    with temporary_folder(out) as tmp:  # removed however the block ends; stale ones of killed runs too
         written = []
         for folder, idx in layout:
             rel = Path(*folder, name + fmt.suffix)
@@ -172,8 +192,6 @@ def export(dataset: DataSet, path, *, format="csv", name: str | None = None,
             written.append(rel)
             LOG.info("wrote %d instances to %s", idx.size, out / rel)
         _move_into(tmp, out, written, name=name, suffix=fmt.suffix)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return out
 
 
@@ -224,13 +242,13 @@ def _write_table(handle, dataset: DataSet, indices, *, fmt: ExportFormat, name: 
         writer.writerow(_column_names(dataset, labels_last))
         missing = ""
         buffer = io.StringIO()
-        quoter = csv.writer(buffer, lineterminator="")
+        quoter = csv.writer(buffer, lineterminator="\r\n")  # quotes cells with a CR or LF in them
 
         def quote(value: str) -> str:
             buffer.seek(0)
             buffer.truncate()
-            quoter.writerow([value])
-            return buffer.getvalue()
+            quoter.writerow([neutralise_cell(value)])
+            return buffer.getvalue()[:-2]
 
     nominal = dataset.labels_nominal
     numeric = dataset.labels_numeric

@@ -24,6 +24,7 @@ from audeep.dataset.tables import (
     LABEL_NUMERIC_COLUMN,
     ExportFormat,
     find_files,
+    restore_cell,
 )
 from audeep.errors import DataSetError
 
@@ -100,7 +101,7 @@ def _read_csv(path: Path) -> _Table:
                 if len(row) != len(header):
                     raise DataSetError(f"{path}, line {reader.line_num}: {len(row)} columns, "
                                        f"the header has {len(header)}")
-                rows.append([None if v == "" else v for v in row])
+                rows.append([None if v == "" else restore_cell(v) if v[0] == "'" else v for v in row])
                 lines.append(reader.line_num)
         except csv.Error as exc:
             raise DataSetError(f"{path}, line {reader.line_num}: {exc}") from exc
@@ -185,9 +186,13 @@ def import_dataset(basedir, *, name: str, filename_attribute: str = FILENAME_COL
     has_partitions = any(partition is not None for partition, _ in layout.values())
     collector = _Collector(filename=filename_attribute, chunk_nr=chunk_nr_attribute,
                            nominal=label_nominal_attribute, numeric=label_numeric_attribute)
-    for rel in sorted(files, key=lambda r: tuple((x if x is not None else -1) for x in layout[r])):
-        partition, fold = layout[rel]
-        collector.add_table(reader(basedir / rel), partition=partition, fold=fold)
+    from audeep._progress import Progress
+
+    with Progress(len(files), desc="import", unit="table") as bar:
+        for rel in sorted(files, key=lambda r: tuple((x if x is not None else -1) for x in layout[r])):
+            partition, fold = layout[rel]
+            collector.add_table(reader(basedir / rel), partition=partition, fold=fold)
+            bar.update(1)
     return _build(collector.records, collector.feature_columns, num_folds=num_folds, has_partitions=has_partitions,
                   has_nominal=collector.has_nominal, has_numeric=collector.has_numeric, classes=collector.classes,
                   pairs=collector.pairs)

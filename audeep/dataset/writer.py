@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from audeep._atomic import atomic_path
+from audeep.dataset.integrity import nonfinite_rows
 from audeep.dataset.schema import (
     CHUNK_NR,
     CV_FOLDS,
@@ -26,6 +27,8 @@ from audeep.dataset.schema import (
     LABEL_NUMERIC,
     LENGTH,
     PARTITION,
+    check_feature_dims,
+    check_lengths,
     encode_attrs,
     missing_as_nan,
     rows_per_chunk,
@@ -48,6 +51,8 @@ class DataSetWriter:
     instances need not be known in advance and memory stays flat.  The file is written
     under a temporary name in the target folder and renamed to ``path`` only when the
     ``with`` block ends without an exception; otherwise the temporary file is removed.
+    Features must be finite; they are stored with a Fletcher-32 checksum per HDF5 chunk, so
+    a damaged file is reported when read instead of giving wrong values.
 
     Parameters
     ----------
@@ -138,6 +143,10 @@ class DataSetWriter:
         folder = self.path.parent if str(self.path.parent) else Path(".")
         if not folder.is_dir():
             raise DataSetError(f"{self.path}: the folder {folder} does not exist")
+        try:
+            check_feature_dims(self.feature_dims)
+        except DataSetError as exc:
+            raise DataSetError(f"{self.path}: {exc}") from None
         self._atomic = atomic_path(self.path)
         try:
             self._tmp = tmp = self._atomic.__enter__()
@@ -177,7 +186,7 @@ class DataSetWriter:
         shape = self._feature_shape
         rows = self.chunk_rows
         features = nc.createVariable(FEATURES, "f4", (INSTANCE_DIM,) + tuple(self.feature_dims),
-                                     zlib=True, complevel=1, shuffle=True,
+                                     zlib=True, complevel=1, shuffle=True, fletcher32=True,
                                      chunksizes=(rows,) + tuple(max(1, s) for s in shape))
         # a cache of one chunk: appends are sequential, so a chunk is compressed as soon as it is
         # complete (see append), while the producer works, instead of all at close
@@ -204,6 +213,16 @@ class DataSetWriter:
         k = feats.shape[0]
         if k == 0:
             return
+        bad = nonfinite_rows(feats)
+        if bad.size:
+            raise DataSetError(f"{self.path}: instance {self.num_written + int(bad[0])} "
+                               f"({str(np.asarray(filenames)[bad[0]])!r}) has NaN or infinite features "
+                               f"({bad.size} of {k} rows): a data set holds finite features only")
+        if self.with_length:
+            try:
+                check_lengths(lengths, time_steps=feats.shape[1], filenames=filenames, offset=self.num_written)
+            except DataSetError as exc:
+                raise DataSetError(f"{self.path}: {exc}") from None
         sl = slice(self.num_written, self.num_written + k)
         self._nc[FEATURES][sl] = feats
         self._write_metadata(sl, k, filenames=filenames, chunk_nrs=chunk_nrs, labels_nominal=labels_nominal,

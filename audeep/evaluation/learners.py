@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -123,12 +124,12 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         optimizer = keras.optimizers.Adam(learning_rate=float(self.learning_rate))
         optimizer.build(model.trainable_variables)
         seeds = keras.random.SeedGenerator(None if self.random_state is None else int(self.random_state) + 1)
-        train = _training_loop(tf, keras, model, optimizer, seeds, num_samples=X.shape[0],
-                               num_epochs=int(self.num_epochs), batch_size=self.batch_size,
-                               shuffle=bool(self.shuffle))
+        train = _reusable_training(tf, keras, (model, optimizer, seeds), self._build, num_samples=X.shape[0],
+                                   num_epochs=int(self.num_epochs), batch_size=self.batch_size,
+                                   shuffle=bool(self.shuffle))
         tf_log = logging.getLogger("tensorflow")
         level = tf_log.level
-        tf_log.setLevel(logging.ERROR)  # a new model per fit is traced anew on purpose: no retracing warning
+        tf_log.setLevel(logging.ERROR)  # a new shape of model is traced anew on purpose: no retracing warning
         try:
             losses = train(tf.constant(X), tf.constant(targets.astype(np.int32)))
         finally:
@@ -163,6 +164,57 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
 
+#: the last training workspace: (key, (model, optimizer, seeds), traced training loop), and its lock
+_WORKSPACE: list = []
+_WORKSPACE_LOCK = threading.Lock()
+
+
+def _reusable_training(tf, keras, state, build, *, num_samples: int, num_epochs: int, batch_size: int | None,
+                       shuffle: bool):
+    """Train ``state`` = (model, optimizer, seed generator) in a workspace whose training loop is traced once.
+
+    Cross-validation fits one MLP of the same shape per fold; tracing its ``tf.function``
+    anew for every fold cost about as much as running it.  The workspace keeps one traced
+    loop per shape: each fit copies its fresh initial state (weights, optimizer slots, seed
+    states) in, trains, and copies the trained weights back out, so the results are those of
+    a fresh loop and every estimator keeps its own model.
+
+    Returns
+    -------
+    callable
+        ``train(x, y)`` -> the loss per epoch; trains ``state``'s model.
+    """
+    model, optimizer, seeds = state
+    full_batch = batch_size is None or batch_size >= num_samples
+    shapes = tuple(tuple(int(d) for d in v.shape) for v in model.variables)
+    key = (shapes, float(keras.ops.convert_to_numpy(optimizer.learning_rate)), num_epochs, shuffle,
+           None if full_batch else (batch_size, num_samples), tuple(type(layer).__name__ for layer in model.layers),
+           tuple(float(getattr(layer, "rate", 0.0)) for layer in model.layers))
+    if not _WORKSPACE or _WORKSPACE[0][0] != key:
+        twin = build(keras, model.inputs[0].shape[-1], model.outputs[0].shape[-1])
+        twin_optimizer = optimizer.__class__.from_config(optimizer.get_config())
+        twin_optimizer.build(twin.trainable_variables)
+        twin_seeds = keras.random.SeedGenerator(0)
+        loop = _training_loop(tf, keras, twin, twin_optimizer, twin_seeds, num_samples=num_samples,
+                              num_epochs=num_epochs, batch_size=batch_size, shuffle=shuffle)
+        _WORKSPACE[:] = [(key, (twin, twin_optimizer, twin_seeds), loop)]
+    _, (twin, twin_optimizer, twin_seeds), loop = _WORKSPACE[0]
+
+    def train(x, y):
+        with _WORKSPACE_LOCK:  # fits in several threads take turns in the one workspace
+            pairs = ((twin.variables, model.variables), (twin_optimizer.variables, optimizer.variables),
+                     ([twin_seeds.state], [seeds.state]))
+            for target, source in pairs:
+                for a, b in zip(target, source, strict=True):
+                    a.assign(b)
+            losses = loop(x, y)
+            for a, b in zip(model.variables, twin.variables, strict=True):
+                a.assign(b)
+            return losses
+
+    return train
+
+
 def _training_loop(tf, keras, model, optimizer, seeds, *, num_samples: int, num_epochs: int,
                    batch_size: int | None, shuffle: bool):
     """One ``tf.function`` that runs every epoch and step in the graph; returns the loss per epoch.
@@ -181,7 +233,8 @@ def _training_loop(tf, keras, model, optimizer, seeds, *, num_samples: int, num_
         optimizer.apply(tape.gradient(loss, variables), variables)
         return loss
 
-    @tf.function
+    @tf.function(input_signature=[tf.TensorSpec([None, model.inputs[0].shape[-1]], tf.float32),
+                                  tf.TensorSpec([None], tf.int32)])  # one trace for every split size
     def train(x, y):
         losses = tf.TensorArray(tf.float32, size=num_epochs)
         for epoch in tf.range(num_epochs):

@@ -19,7 +19,9 @@ from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from audeep.dataset import MISSING, DataSet, Partition, file_groups, upsample_indices
+from audeep._progress import Progress
+from audeep.dataset import MISSING, DataSet, Partition, check_finite, file_groups, upsample_indices, validate
+from audeep.dataset.coerce import accepts_paths
 from audeep.errors import DataSetError, ParameterError
 from audeep.evaluation.learners import resolve_learner
 from audeep.evaluation.results import EvaluationResults, FoldScore, fold_scores
@@ -65,9 +67,21 @@ _vote = majority_vote  # for functions whose ``majority_vote`` parameter hides t
 
 
 def _vectors(dataset: DataSet, *, what: str = "the data set") -> np.ndarray:
-    """The features as a float32 matrix (n_instances, n_features), or a clear error."""
+    """The features as a float32 matrix (n_instances, n_features), or a clear error.
+
+    NaN or infinite features are an error naming the file and how many instances have them;
+    a failed integrity check (:func:`audeep.dataset.validate`) is logged as a warning.
+    """
     _check_vectors(dataset, what=what)
-    return dataset.load_features()
+    features = dataset.load_features()
+    check_finite(features, dataset=dataset)
+    source = dataset.path or what
+    violations = validate(dataset)
+    if violations:
+        LOG.warning("%s fails the integrity check%s %s (%s); the scores may be meaningless (see `audeep validate`)",
+                    source, "s" if len(violations) > 1 else "", ", ".join(v.constraint for v in violations),
+                    violations[0].message)
+    return features
 
 
 def _check_vectors(dataset: DataSet, *, what: str = "the data set") -> None:
@@ -199,6 +213,7 @@ def _training_rows(train_idx, labels, filenames, upsample: bool) -> np.ndarray:
     return train_idx[upsample_indices(labels=labels[train_idx], groups=filenames[train_idx])]
 
 
+@accepts_paths("dataset")
 def evaluate(dataset: DataSet, *, learner=None, cross_validate: bool = False, train_partitions=None,
              eval_partitions=None, repeat: int = 1, upsample: bool = False, majority_vote: bool = False,
              seed: int | None = 42) -> EvaluationResults:
@@ -251,6 +266,7 @@ def evaluate(dataset: DataSet, *, learner=None, cross_validate: bool = False, tr
     _warn_unseen_classes(splits, labels, label_ids, class_names)
     matrix = np.zeros((label_ids.size, label_ids.size), np.int64)
     scores = []
+    bar = Progress(repeat * len(splits), desc="evaluate", unit="fold")
     for r in range(repeat):
         for k, (train_idx, eval_idx) in enumerate(splits):
             rows = _training_rows(train_idx, labels, filenames, upsample)
@@ -261,6 +277,8 @@ def evaluate(dataset: DataSet, *, learner=None, cross_validate: bool = False, tr
             scores.append(FoldScore(repeat=r + 1, fold=k + 1, accuracy=accuracy, uar=uar,
                                     num_train=int(rows.size), num_eval=num_eval))
             LOG.info("repeat %d fold %d: accuracy %.4f, UAR %.4f", r + 1, k + 1, accuracy, uar)
+            bar.update(1)
+    bar.close()
     return EvaluationResults(
         folds=scores, confusion_matrix=matrix, class_names=class_names,
         mode="cross-validation" if cross_validate else "partitions",
@@ -314,6 +332,7 @@ def _score_fold(truth: np.ndarray, pred: np.ndarray, filenames: np.ndarray, *, m
     return accuracy, uar, int(truth.size)
 
 
+@accepts_paths("train_dataset", "eval_dataset")
 def predict(train_dataset: DataSet, eval_dataset: DataSet, *, learner=None, train_partitions=None,
             eval_partitions=None, upsample: bool = False, majority_vote: bool = False,
             seed: int | None = 42):

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from audeep._atomic import write_text_atomic
+from audeep._atomic import file_lock, write_text_atomic
 from audeep.errors import DataSetError, ParameterError
 
 __all__ = [
@@ -149,7 +149,11 @@ def write_predictions(predictions, path: str | os.PathLike) -> Path:
 
 
 def results_row(results: EvaluationResults, **context) -> dict:
-    """A flat mapping for :func:`append_results_row`: ``context`` first, then the parameters and mean scores."""
+    """A flat mapping for :func:`append_results_row`: ``context`` first, then the parameters and mean scores.
+
+    The last column, ``confusion_matrix``, is JSON: ``{"classes": [...], "counts": [[...], ...]}``
+    (rows: true class, columns: predicted class, summed over folds and repeats).
+    """
     import json
 
     row = {k: str(v) for k, v in context.items()}
@@ -158,19 +162,49 @@ def results_row(results: EvaluationResults, **context) -> dict:
     row.update(folds=len(results.folds), accuracy=f"{results.accuracy:.6f}",
                accuracy_2std=f"{results.accuracy_2std:.6f}", uar=f"{results.uar:.6f}",
                uar_2std=f"{results.uar_2std:.6f}")
+    row["confusion_matrix"] = json.dumps({"classes": list(results.class_names),
+                                          "counts": results.confusion_matrix.tolist()})
     return row
 
 
 def append_results_row(path: str | os.PathLike, row: dict) -> Path:
     """Append one CSV row to ``path`` atomically, writing a header first when the file is new.
 
+    Several processes may append to one file at once: each read-modify-write holds the
+    file's lock (:func:`audeep._atomic.file_lock`), so no row is lost.
+
+    Parameters
+    ----------
+    path : path-like
+        The results CSV file.
+    row : dict
+        Column -> value (:func:`results_row`).
+
     Raises
     ------
     ParameterError
-        If the existing file's header has other columns than ``row``.
+        If the existing file's header has other columns than ``row``, or ``path`` is a folder.
     """
     path = Path(path)
-    existing = path.read_text(encoding="utf-8") if path.exists() else ""
+    if path.is_dir():
+        raise ParameterError(f"path {path}: is a folder, expected a CSV file name", parameter="path")
+    existed = path.exists()
+    with file_lock(path):
+        try:
+            return _append_locked(path, row)
+        except BaseException:
+            if not existed and path.exists() and path.stat().st_size == 0:
+                path.unlink()  # the lock created it: leave nothing behind
+            raise
+
+
+def _append_locked(path: Path, row: dict) -> Path:
+    """:func:`append_results_row` while holding the lock."""
+    try:
+        existing = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ParameterError(f"path {path}: is not a results CSV file (not text); use another path",
+                             parameter="path") from None
     header = list(row)
     if existing.strip():
         found = next(csv.reader(io.StringIO(existing)))

@@ -11,20 +11,22 @@ from __future__ import annotations
 import enum
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from audeep._params import member_of
-from audeep.errors import AudioError
+from audeep.errors import AudioError, ParameterError
 
 __all__ = [
     "AUDIO_EXTENSIONS",
     "CHANNEL_MODE",
+    "SAMPLE_RATES",
     "AudioInfo",
     "ChannelMode",
     "audio_info",
+    "check_sample_rate",
     "fix_length",
     "fuse_channels",
     "load_signal",
@@ -36,6 +38,20 @@ __all__ = [
 
 #: File extensions treated as audio by the parsers (lower case, with the dot).
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".mp3", ".aiff", ".aif", ".au", ".m4a", ".opus")
+
+#: The sample rates (Hz) audio may have, lowest and highest: a header outside them is corrupt.
+SAMPLE_RATES = (1000, 768000)
+
+
+def check_sample_rate(rate: int, *, name: str, error=AudioError, parameter: str | None = None) -> int:
+    """``rate`` if it lies within :data:`SAMPLE_RATES`, else ``error`` naming ``name`` (a file or parameter).
+
+    A bogus rate (1 Hz in a damaged header) would make resampling allocate gigabytes.
+    """
+    low, high = SAMPLE_RATES
+    if not low <= rate <= high:
+        raise error(f"{name}: sample rate {rate} Hz is outside {low} .. {high} Hz", parameter=parameter)
+    return rate
 
 
 class ChannelMode(enum.Enum):
@@ -58,14 +74,18 @@ class AudioInfo:
     Attributes
     ----------
     frames : int
-        Samples per channel.
+        Samples per channel (that can be decoded).
     sample_rate : int
     channels : int
+    truncation : str
+        Why the file looks cut short (its header promises more than it holds, or an Ogg
+        stream lacks its end), naming the file; empty for a complete file.
     """
 
     frames: int
     sample_rate: int
     channels: int
+    truncation: str = ""
 
     @property
     def duration(self) -> float:
@@ -169,13 +189,68 @@ def ogg_vorbis_info(path: str | os.PathLike) -> AudioInfo | None:
     return AudioInfo(frames, rate, channels)
 
 
+def _wav_promised_frames(path: Path) -> int | None:
+    """The frames a RIFF/WAVE header promises (data chunk size / block align), None if unknown."""
+    block_align = None
+    with open(path, "rb") as f:
+        head = f.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return None
+        while True:
+            chunk = f.read(8)
+            if len(chunk) < 8:
+                return None
+            kind, size = chunk[:4], int.from_bytes(chunk[4:], "little")
+            if kind == b"data":  # 0 and 0xFFFFFFFF: a streamed file whose writer did not know the length
+                return size // block_align if block_align and size not in (0, 0xFFFFFFFF) else None
+            if kind == b"fmt ":
+                block_align = int.from_bytes(f.read(size)[12:14], "little")
+                f.seek(size & 1, os.SEEK_CUR)
+            else:
+                f.seek(size + (size & 1), os.SEEK_CUR)
+
+
+def _ogg_unterminated(path: Path) -> bool:
+    """Whether an Ogg file's last page is cut or lacks the end-of-stream flag (the file was cut short)."""
+    with open(path, "rb") as f:
+        size = f.seek(0, os.SEEK_END)
+        f.seek(max(0, size - _OGG_TAIL_BYTES))
+        tail = f.read()
+    last = tail.rfind(b"OggS")
+    if last < 0:
+        return False
+    if len(tail) - last < 27:
+        return True
+    segments = tail[last + 27:last + 27 + tail[last + 26]]
+    complete = len(segments) == tail[last + 26] and last + 27 + len(segments) + sum(segments) == len(tail)
+    return not complete or not tail[last + 5] & 0x04
+
+
+def _truncation(path: Path, info: AudioInfo) -> str:
+    """Why ``path`` looks cut short, or "" (see :attr:`AudioInfo.truncation`)."""
+    def seconds(frames: int) -> str:
+        return f"{frames / info.sample_rate:.3f} s"
+
+    suffix = path.suffix.lower()
+    if suffix == ".wav":
+        promised = _wav_promised_frames(path)
+        if promised is not None and promised > info.frames:
+            return (f"{path}: the header promises {promised} frames ({seconds(promised)}), the file holds "
+                    f"{info.frames} ({seconds(info.frames)}): it was cut short")
+    elif suffix in (".ogg", ".oga") and _ogg_unterminated(path):
+        return (f"{path}: the Ogg stream has no end (the file was cut short); {info.frames} frames "
+                f"({seconds(info.frames)}) can be decoded")
+    return ""
+
+
 def audio_info(path: str | os.PathLike) -> AudioInfo:
-    """Read an audio file's header: frame count, sample rate, channel count.
+    """Read an audio file's header: frame count, sample rate, channel count, truncation.
 
     Raises
     ------
     AudioError
-        If the file is missing, empty, not audio, or has no samples.
+        If the file is missing, empty, not audio, has no samples or a sample rate outside
+        :data:`SAMPLE_RATES`.
     """
     import soundfile
 
@@ -192,8 +267,15 @@ def audio_info(path: str | os.PathLike) -> AudioInfo:
         data, sr = _fallback_after(first, path, "not a readable audio file")
         result = AudioInfo(data.shape[0], sr, data.shape[1])
     if result.frames <= 0:
-        raise AudioError(f"{path}: the audio file contains no samples")
-    return result
+        cut = path.suffix.lower() in (".ogg", ".oga") and _ogg_unterminated(path)
+        raise AudioError(f"{path}: the audio file contains no samples" + (" (the Ogg stream has no end: the file "
+                                                                          "was cut short)" if cut else ""))
+    check_sample_rate(result.sample_rate, name=str(path))
+    try:
+        truncation = _truncation(path, result)
+    except OSError:
+        truncation = ""
+    return replace(result, truncation=truncation) if truncation else result
 
 
 def read_audio(path: str | os.PathLike) -> tuple:
@@ -211,7 +293,8 @@ def read_audio(path: str | os.PathLike) -> tuple:
     Raises
     ------
     AudioError
-        If the file cannot be decoded or has no samples (names the file).
+        If the file cannot be decoded, has no samples or a sample rate outside
+        :data:`SAMPLE_RATES` (names the file).
     """
     import soundfile
 
@@ -225,7 +308,7 @@ def read_audio(path: str | os.PathLike) -> tuple:
         raise AudioError(f"{path}: the audio file contains no samples")
     if not np.isfinite(data).all():
         raise AudioError(f"{path}: the decoded audio contains NaN or infinite samples")
-    return data, int(sr)
+    return data, check_sample_rate(int(sr), name=str(path))
 
 
 def _reason(exc: BaseException) -> str:
@@ -343,6 +426,8 @@ def load_signal(path: str | os.PathLike, *, channels: ChannelMode | str = Channe
         Mono float signal and its sample rate.
     """
     channels = CHANNEL_MODE("channels", channels)
+    if resample_rate:
+        check_sample_rate(int(resample_rate), name="resample_rate", error=ParameterError, parameter="resample_rate")
     data, sr = read_audio(path)
     mono = fuse_channels(data, channels, name=str(path))
     if resample_rate and resample_rate != sr:

@@ -23,7 +23,7 @@ from audeep._params import (
     values_of,
 )
 from audeep.errors import ParameterError
-from audeep.preprocessing.audio import CHANNEL_MODE, ChannelMode
+from audeep.preprocessing.audio import CHANNEL_MODE, ChannelMode, check_sample_rate
 from audeep.preprocessing.spectrogram import FrameGeometry
 
 __all__ = ["PRECISIONS", "SpectrogramOptions"]
@@ -50,7 +50,7 @@ class SpectrogramOptions:
     channels : ChannelMode
         Channel fusion (MEAN); a member or its name.
     resample : int or None
-        Target sample rate in Hz.
+        Target sample rate in Hz (1 kHz .. 768 kHz).
     fixed_length : float or None
         Cut or zero-pad every clip to this many seconds.
     center_fixed : bool
@@ -118,6 +118,8 @@ class SpectrogramOptions:
         if (self.chunk_length is None) != (self.chunk_count is None):
             raise ParameterError("chunk_length and chunk_count must be given together",
                                  parameter=("chunk_length", "chunk_count"))
+        if self.resample is not None:
+            check_sample_rate(self.resample, name="resample", error=ParameterError, parameter="resample")
         if self.clip_below is not None and self.clip_above is not None and self.clip_below > self.clip_above:
             raise ParameterError(f"clip_below {self.clip_below} is above clip_above {self.clip_above}",
                                  parameter=("clip_below", "clip_above"))

@@ -76,6 +76,18 @@ def _one_rate(infos: list, bad: list) -> list:
     return [(i, info) for i, info in infos if info.sample_rate == rate]
 
 
+def _chunk_hint(frames: int, wanted: int, available: int, geometry) -> str:
+    """What would work for a clip of ``frames`` frames: fewer chunks, or shorter ones (rounded up to 0.1 ms)."""
+    import math
+
+    hints = [f"chunk_count {available}"] if available else []
+    per_chunk = frames // wanted
+    if per_chunk:
+        seconds = math.ceil(per_chunk * geometry.step / geometry.sample_rate * 1e4) / 1e4
+        hints.append(f"chunk_length {seconds:g} s")
+    return f"; {' or '.join(hints)} would work" if hints else ""
+
+
 def plan_extraction(instances, options: SpectrogramOptions, *, headers=None) -> FilePlan:
     """Read every file's header and work out the output shape and the bad files.
 
@@ -101,6 +113,8 @@ def plan_extraction(instances, options: SpectrogramOptions, *, headers=None) -> 
             bad.append((str(inst.path), info))
         else:
             infos.append((inst, info))
+            if info.truncation:
+                log.warning("%s", info.truncation)
     if options.resample is None:
         infos = _one_rate(infos, bad)
     sample_rate = int(options.resample or (infos[0][1].sample_rate if infos else _FALLBACK_RATE))
@@ -118,7 +132,8 @@ def plan_extraction(instances, options: SpectrogramOptions, *, headers=None) -> 
         if options.chunked and (per_chunk < 1 or count // per_chunk < options.chunk_count):
             chunks = count // per_chunk if per_chunk else 0
             bad.append((str(inst.path), (f"{inst.path}: {count} frames give {chunks} chunks of {per_chunk} frames, "
-                                         f"expected at least {options.chunk_count}")))
+                                         f"expected at least {options.chunk_count}"
+                                         f"{_chunk_hint(count, options.chunk_count, chunks, geometry)}")))
             continue
         good.append(inst)
         lengths.append(count)

@@ -39,6 +39,7 @@ __all__ = [
     "pre_emphasis",
     "scale_unit",
     "split_chunks",
+    "unit_peak",
 ]
 
 log = logging.getLogger(__name__)
@@ -433,6 +434,50 @@ def db_spectrogram(signal: np.ndarray, *, sample_rate: int, window_width: float 
         raise AudioError(geometry.too_short(samples, name=name))
     bank = mel_filterbank(mel_bands=int(mel_bands), n_fft=geometry.nperseg, sample_rate=int(sample_rate),
                           dtype=dtype) if mel_bands else None
-    power = power_spectrogram(pre_emphasis(signal, dtype=dtype), nperseg=geometry.nperseg,
+    power = power_spectrogram(pre_emphasis(unit_peak(signal, name=name), dtype=dtype), nperseg=geometry.nperseg,
                               noverlap=geometry.noverlap, dtype=dtype, filterbank=bank)
+    if not np.isfinite(power).all():
+        raise AudioError(f"{name}: the power spectrogram has NaN or infinite values")
     return clip_db(power_to_db(power, name=name), below=clip_below, above=clip_above)
+
+
+#: Signals whose peak magnitude lies within 2**-_PEAK_EXPONENT .. 2**_PEAK_EXPONENT are used as they are.
+_PEAK_EXPONENT = 16
+
+
+def unit_peak(signal: np.ndarray, *, name: str = "the clip") -> np.ndarray:
+    """The signal scaled by a power of two so that its peak magnitude lies in [0.5, 1), if it is extreme.
+
+    dB relative to the maximum do not depend on the signal's scale, but the power (the
+    square of the samples) of a very loud float signal (e.g. samples near 3e29) overflows
+    float32 and that of a very quiet one underflows.  Scaling by a power of two is exact,
+    so a signal of ordinary level (peak within 2**-16 .. 2**16) is returned unchanged and
+    an extreme one gives the spectrogram of the same signal at an ordinary level.
+
+    Parameters
+    ----------
+    signal : ndarray, shape (samples,)
+    name : str
+        Names the clip in errors.
+
+    Returns
+    -------
+    ndarray, shape (samples,)
+
+    Raises
+    ------
+    AudioError
+        If the signal holds NaN or infinite samples.
+    """
+    x = np.asarray(signal)
+    if not x.size:
+        return x
+    peak = max(float(x.max()), -float(x.min()))  # max |x| without a temporary copy
+    if not np.isfinite(peak):
+        raise AudioError(f"{name}: the signal contains NaN or infinite samples")
+    if peak == 0.0:
+        return x
+    exponent = int(np.frexp(peak)[1])
+    if abs(exponent) <= _PEAK_EXPONENT:
+        return x
+    return np.ldexp(x.astype(np.float64), -exponent)

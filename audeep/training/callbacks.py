@@ -6,10 +6,12 @@ TensorBoard summaries are written with TensorFlow alone (no ``tensorboard`` pack
 from __future__ import annotations
 
 import logging
+import math
 import time
 
 from audeep._atomic import atomic_path
-from audeep.training.runs import LOSS_PLOT_NAME, checkpoint_path, prune_checkpoints, write_history
+from audeep.errors import ModelError
+from audeep.training.runs import LOSS_PLOT_NAME, checkpoint_path, finite_weights, prune_checkpoints, write_history
 
 __all__ = ["make_run_callback"]
 
@@ -56,6 +58,22 @@ def _preview_image(model, preview):
     return tf.clip_by_value(image, 0.0, 1.0)
 
 
+def check_diverged(model, *, epoch: int, loss: float) -> None:
+    """Raise if the training diverged: a non-finite loss or weights after ``epoch`` (1-based).
+
+    Raises
+    ------
+    ModelError
+        Naming the epoch; its checkpoint must not be written.
+    """
+    if math.isfinite(loss) and finite_weights(model):
+        return
+    what = f"the loss is {loss}" if not math.isfinite(loss) else "the weights are NaN or infinite"
+    raise ModelError(f"epoch {epoch}: {what}: the training diverged and stopped without a checkpoint of this "
+                     "epoch; try a smaller learning_rate, or check the range of the input values",
+                     parameter="learning_rate")
+
+
 def make_run_callback(*, run_dir, history: list, keep: "int | None", steps: int, progress: bool, preview):
     """A Keras callback that records every epoch of a run in ``run_dir``.
 
@@ -76,7 +94,9 @@ def make_run_callback(*, run_dir, history: list, keep: "int | None", steps: int,
     Returns
     -------
     keras.callbacks.Callback
-        With ``seconds``: the wall time of each epoch trained.
+        With ``seconds``: the wall time of each epoch trained.  It raises
+        :class:`~audeep.errors.ModelError` at the end of an epoch whose loss or weights are
+        not finite (:func:`check_diverged`), before that epoch's checkpoint is written.
     """
     import keras
     import tensorflow as tf
@@ -93,10 +113,9 @@ def make_run_callback(*, run_dir, history: list, keep: "int | None", steps: int,
         def on_epoch_begin(self, epoch, logs=None):
             self.start = time.perf_counter()
             if progress:
-                from tqdm import tqdm
+                from audeep._progress import Progress  # a bar on a terminal, log records otherwise
 
-                self.bar = tqdm(total=steps, desc=f"epoch {epoch + 1}", unit="batch", leave=True,
-                                dynamic_ncols=True)
+                self.bar = Progress(steps, desc=f"epoch {epoch + 1}", unit="batch")
 
         def on_train_batch_end(self, batch, logs=None):
             if self.bar is not None:
@@ -113,6 +132,7 @@ def make_run_callback(*, run_dir, history: list, keep: "int | None", steps: int,
                 self.bar.set_postfix(loss=f"{loss:.4f}")
                 self.bar.close()
             number = epoch + 1
+            check_diverged(self.model, epoch=number, loss=loss)
             with atomic_path(checkpoint_path(run_dir, number), suffix=".keras") as tmp:
                 self.model.save(tmp)
             prune_checkpoints(run_dir, keep=keep)

@@ -10,6 +10,12 @@ A *run directory* holds everything of one training run::
     RUN/.lock                          held while a training writes into the run
 
 Every file is written atomically.  TensorFlow is imported only to load a checkpoint.
+
+A run directory with ``config.json`` but no checkpoint is an *unfinished start* (a training
+killed or out of memory before its first epoch ended): a new training replaces it, and it
+cannot be continued.  Checkpoints hold finite weights only (a diverging training stops
+before writing one; :func:`load_checkpoint` refuses others), and features with NaN or
+infinity are never written (:func:`check_generated`).
 """
 
 from __future__ import annotations
@@ -18,13 +24,17 @@ import contextlib
 import csv
 import io
 import json
+import logging
 import os
 import re
+import shutil
+import sys
+import zipfile
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from audeep._atomic import write_text_atomic
-from audeep.errors import ModelError
+from audeep._atomic import file_lock, write_text_atomic
+from audeep.errors import ModelError, ParameterError
 
 __all__ = [
     "CONFIG_NAME",
@@ -39,6 +49,11 @@ __all__ = [
     "read_history",
     "write_history",
     "run_lock",
+    "check_new_run",
+    "claim_run",
+    "latest_checkpoint",
+    "finite_weights",
+    "check_generated",
     "load_checkpoint",
     "resolve_epochs",
     "load_autoencoder",
@@ -51,6 +66,10 @@ LOSS_PLOT_NAME = "loss.png"
 LOCK_NAME = ".lock"
 _CHECKPOINT_RE = re.compile(r"^epoch-(\d+)\.keras$")
 _HISTORY_FIELDS = ("epoch", "loss", "learning_rate", "seconds")
+#: What a training writes into its run directory besides ``.lock`` (removed with an unfinished run).
+_RUN_FILES = (CONFIG_NAME, HISTORY_NAME, LOSS_PLOT_NAME, "logs", CHECKPOINT_DIR)
+
+log = logging.getLogger(__name__)
 
 
 def checkpoint_path(run_dir, epoch: int) -> Path:
@@ -86,9 +105,12 @@ def read_run_config(run_dir) -> dict:
     ------
     ModelError
         If the folder or its config is missing or unreadable.
+    ParameterError
+        If ``run_dir`` is a file.
     """
     run_dir = Path(run_dir)
     path = run_dir / CONFIG_NAME
+    _check_not_file(run_dir)
     if not run_dir.is_dir():
         raise ModelError(f"run_dir {run_dir}: no such run directory", parameter="run_dir")
     if not path.is_file():
@@ -127,6 +149,22 @@ def write_history(run_dir, rows: Sequence[dict]) -> None:
     write_text_atomic(Path(run_dir) / HISTORY_NAME, buf.getvalue())
 
 
+def _check_not_file(run_dir: Path) -> None:
+    if run_dir.exists() and not run_dir.is_dir():
+        raise ParameterError(f"run_dir {run_dir}: is a file, not a run directory", parameter="run_dir")
+
+
+def _check_writable(run_dir: Path) -> None:
+    """Raise :class:`ParameterError` unless ``run_dir`` is (or can be created as) a writable folder."""
+    _check_not_file(run_dir)
+    existing = next(p for p in (run_dir, *run_dir.absolute().parents) if p.exists())
+    if not existing.is_dir():
+        raise ParameterError(f"run_dir {run_dir}: cannot be created: {existing} is a file, not a folder",
+                             parameter="run_dir")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ParameterError(f"run_dir {run_dir}: cannot be written: {existing} is read-only", parameter="run_dir")
+
+
 @contextlib.contextmanager
 def run_lock(run_dir) -> Iterator[Path]:
     """Hold the run directory's lock (created with the folder) while a training writes into it.
@@ -135,21 +173,179 @@ def run_lock(run_dir) -> Iterator[Path]:
     ------
     ModelError
         If another process holds the lock: two trainings never write into one run.
+    ParameterError
+        If the folder or its lock file cannot be created.
     """
-    import fcntl
-
     run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(run_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o666)
+    _check_writable(run_dir)
     try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ParameterError(f"run_dir {run_dir}: cannot be created or written ({exc.strerror})",
+                             parameter="run_dir") from None
+    with contextlib.ExitStack() as stack:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+            stack.enter_context(file_lock(run_dir / LOCK_NAME, wait=False))
+        except BlockingIOError:
             raise ModelError(f"run_dir {run_dir}: another training is writing into this run; wait for it or "
-                             "choose another run_dir", parameter="run_dir") from None
+                             "choose another run directory", parameter="run_dir") from None
         yield run_dir
-    finally:
-        os.close(fd)  # releases the lock
+
+
+def check_new_run(run_dir) -> None:
+    """Raise unless a new training may start in ``run_dir``.
+
+    A new training may start in a folder that does not exist yet, one without a run, or one
+    holding an *unfinished start*: a ``config.json`` without any checkpoint (a training
+    killed, or out of memory, before its first epoch ended), which the new training replaces.
+
+    Raises
+    ------
+    ParameterError
+        If ``run_dir`` is a file or cannot be created or written.
+    ModelError
+        If ``run_dir`` holds a run with at least one checkpoint.
+    """
+    run_dir = Path(run_dir)
+    _check_writable(run_dir)
+    if (run_dir / CONFIG_NAME).exists() and list_checkpoints(run_dir):
+        raise ModelError(f"run_dir {run_dir}: already holds a training run; set resume to continue it, or choose "
+                         "another run directory", parameter=("run_dir", "resume"))
+
+
+def _remove_run_files(run_dir: Path) -> None:
+    """Remove what a training wrote into ``run_dir`` (the folder and its lock stay)."""
+    for name in _RUN_FILES:
+        path = run_dir / name
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    if isinstance(exc, MemoryError):
+        return True
+    tf = sys.modules.get("tensorflow")
+    return tf is not None and isinstance(exc, tf.errors.ResourceExhaustedError)
+
+
+def _memory_error(config: dict) -> ModelError:
+    """The error for a model that does not fit in memory, naming its size parameters."""
+    sizes = {k: v for k, v in config.get("architecture", {}).items() if re.match(r"^num_(\w+_)?(units|layers)$", k)}
+    sizes["batch_size"] = config.get("training", {}).get("batch_size")
+    shown = ", ".join(f"{k} {v}" for k, v in sizes.items() if v is not None)
+    return ModelError(f"the {config.get('kind', '')} model ({shown}) does not fit in memory; choose smaller sizes",
+                      parameter=tuple(sizes))
+
+
+def _check_fits_memory(config: dict) -> None:
+    """Refuse, before building it, a model that cannot fit in this machine's memory.
+
+    A lower bound of what training needs: for every units parameter, one recurrent kernel
+    (units x gates·units float32) with its gradient and Adam's two moments.  Models that
+    pass may still run out of memory later; :func:`claim_run` reports that too.
+    """
+    architecture = config.get("architecture", {})
+    gates = 4 if str(architecture.get("cell", "GRU")).upper() == "LSTM" else 3
+    units = [int(v) for k, v in architecture.items() if re.match(r"^num_(\w+_)?units$", k)]
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):  # not a POSIX system: rely on the allocator's error
+        return
+    if 4 * 4 * gates * sum(u * u for u in units) > memory:
+        raise _memory_error(config)
+
+
+@contextlib.contextmanager
+def claim_run(run_dir, *, config: dict, new: bool) -> Iterator[Path]:
+    """Hold the run's lock while a training writes into it; a new run writes its ``config.json`` first.
+
+    Under the lock, a new run is checked again (:func:`check_new_run`), refused if its model
+    cannot fit in memory, and replaces an unfinished start (logged).  A new run that fails
+    before its first checkpoint removes what it wrote, so that the same command can be run
+    again; running out of memory becomes a :class:`ModelError` naming the model's size
+    parameters.
+
+    Parameters
+    ----------
+    run_dir : path-like
+    config : dict
+        The run's configuration (``kind``, ``architecture``, ``training``).
+    new : bool
+        A new run (write ``config``) rather than a resumed one.
+
+    Raises
+    ------
+    ModelError, ParameterError
+        As :func:`run_lock` and :func:`check_new_run`; out of memory inside the block.
+    """
+    run_dir = Path(run_dir)
+    with run_lock(run_dir):
+        if new:
+            check_new_run(run_dir)  # again, now that no other training can write here
+            _check_fits_memory(config)
+            if (run_dir / CONFIG_NAME).exists():
+                log.warning("run_dir %s: replacing an unfinished run (%s but no checkpoint)", run_dir, CONFIG_NAME)
+                _remove_run_files(run_dir)
+            write_run_config(run_dir, config)
+        (run_dir / CHECKPOINT_DIR).mkdir(exist_ok=True)
+        try:
+            yield run_dir
+        except BaseException as exc:
+            if new and not list_checkpoints(run_dir):
+                _remove_run_files(run_dir)
+            if _out_of_memory(exc):
+                raise _memory_error(config) from exc
+            raise
+
+
+def latest_checkpoint(run_dir) -> tuple:
+    """(epoch, path) of the newest checkpoint of a run to continue.
+
+    Raises
+    ------
+    ModelError
+        If the run has no checkpoint (no epoch finished): there is nothing to continue.
+    """
+    checkpoints = list_checkpoints(run_dir)
+    if not checkpoints:
+        raise ModelError(f"run_dir {run_dir}: no checkpoint to continue from (no epoch finished); train it anew "
+                         "without resume", parameter=("run_dir", "resume"))
+    epoch = max(checkpoints)
+    return epoch, checkpoints[epoch]
+
+
+def finite_weights(model) -> bool:
+    """Whether every weight of a Keras model is finite (no NaN or infinity)."""
+    import numpy as np
+
+    return all(np.isfinite(w).all() for w in model.get_weights())
+
+
+def check_generated(values, *, model) -> None:
+    """Raise if features generated by ``model`` hold NaN or infinity.
+
+    Parameters
+    ----------
+    values : numpy.ndarray, shape (n, ...)
+        Generated features of ``n`` instances.
+    model : keras.Model
+        The model; a model from :func:`load_checkpoint` is named by its checkpoint file.
+
+    Raises
+    ------
+    ModelError
+        Naming the checkpoint (run and epoch) and how many instances are affected.
+    """
+    import numpy as np
+
+    values = np.asarray(values)
+    bad = int((~np.isfinite(values.reshape(len(values), -1))).any(axis=1).sum()) if values.size else 0
+    if bad:
+        source = getattr(model, "audeep_checkpoint", None) or "the model"
+        raise ModelError(f"{source}: gives NaN or infinite features for {bad} of {len(values)} instances of a "
+                         "batch; no features written")
 
 
 def load_checkpoint(path, *, compile: bool = True):
@@ -158,7 +354,8 @@ def load_checkpoint(path, *, compile: bool = True):
     Raises
     ------
     ModelError
-        If the file is missing or cannot be loaded.
+        If the file is missing, unreadable or corrupt (e.g. truncated), or holds NaN or
+        infinite weights.
     """
     import keras
 
@@ -168,11 +365,20 @@ def load_checkpoint(path, *, compile: bool = True):
     path = Path(path)
     if not path.is_file():
         raise ModelError(f"{path}: checkpoint is missing")
+    if not zipfile.is_zipfile(path):  # Keras reads that as "file not found"
+        raise ModelError(f"{path}: unreadable or corrupt checkpoint (not a complete .keras archive: "
+                         f"{path.stat().st_size} bytes)")
     try:
         with saved_model_loading():
-            return keras.saving.load_model(path, compile=compile)
+            model = keras.saving.load_model(path, compile=compile)
     except Exception as exc:  # zip / h5 / config errors of all kinds
-        raise ModelError(f"{path}: corrupt checkpoint ({type(exc).__name__}: {exc})") from exc
+        raise ModelError(f"{path}: unreadable or corrupt checkpoint ({type(exc).__name__}: "
+                         f"{str(exc).splitlines()[0] if str(exc) else ''})") from exc
+    if not finite_weights(model):
+        raise ModelError(f"{path}: checkpoint holds NaN or infinite weights (its training diverged); use an "
+                         "earlier epoch")
+    model.audeep_checkpoint = str(path)
+    return model
 
 
 def resolve_epochs(run_dir, epochs: "Sequence[int] | None", kind: "str | None" = None) -> tuple:

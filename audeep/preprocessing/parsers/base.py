@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from audeep.dataset import Partition
-from audeep.errors import DataSetError
+from audeep.errors import AudeepError, DataSetError
 from audeep.preprocessing.audio import AUDIO_EXTENSIONS
 
-__all__ = ["InstanceMetadata", "Parser", "audio_files", "is_audio_file", "one_hot_fold", "subfolders"]
+__all__ = ["InstanceMetadata", "Parser", "audio_files", "checked_parse", "is_audio_file",
+           "known_label", "one_hot_fold", "subfolders"]
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +76,14 @@ class Parser(ABC):
     def parse(self) -> list[InstanceMetadata]:
         """One record per audio file, in a deterministic order."""
 
+    #: A layout's fixed label map (name -> number); None: the labels of :meth:`parse` numbered alphabetically.
+    fixed_label_map: dict | None = None
+
     @property
     def label_map(self) -> dict[str, int] | None:
-        """Nominal -> numeric label; default: the labels of :meth:`parse` numbered alphabetically."""
+        """Nominal -> numeric label: :attr:`fixed_label_map`, else the labels of :meth:`parse` in alphabetical order."""
+        if self.fixed_label_map is not None:
+            return dict(self.fixed_label_map)
         labels = sorted({i.label for i in self.parse() if i.label is not None})
         return {name: number for number, name in enumerate(labels)} if labels else None
 
@@ -95,13 +101,45 @@ class Parser(ABC):
         """Raise a :class:`DataSetError` naming the folder if :meth:`can_parse` is false."""
         if not self.basedir.is_dir():
             raise DataSetError(f"basedir {self.basedir}: no such folder", parameter="basedir")
-        if not self.can_parse():
+        if not _call(self, "can_parse"):
             raise DataSetError(f"parser {self.name!r} cannot parse {self.basedir}: "
                                f"the folder does not have its layout ({self.layout()})")
 
     def layout(self) -> str:
         """One-line description of the expected layout (for messages)."""
         return (self.__doc__ or self.name).strip().splitlines()[0]
+
+
+def _call(parser: Parser, method: str):
+    """``parser.method()``; an exception other than an AudeepError becomes a DataSetError naming the class."""
+    try:
+        return getattr(parser, method)()
+    except AudeepError:
+        raise
+    except Exception as exc:
+        raise DataSetError(f"parser {type(parser).__name__}: {method}() raised {type(exc).__name__}: {exc}") from exc
+
+
+def checked_parse(parser: Parser) -> list[InstanceMetadata]:
+    """The records of ``parser.parse()``, checked to be a list of :class:`InstanceMetadata`.
+
+    Raises
+    ------
+    DataSetError
+        Naming the parser class and what was expected, if ``parse()`` raises (other than
+        an :class:`~audeep.errors.AudeepError`) or returns something else.
+    """
+    records = _call(parser, "parse")
+    name = type(parser).__name__
+    if isinstance(records, (str, bytes, dict)) or not hasattr(records, "__iter__"):
+        raise DataSetError(f"parser {name}: parse() returned a {type(records).__name__}: expected a list of "
+                           "InstanceMetadata")
+    records = list(records)
+    wrong = next((k for k, r in enumerate(records) if not isinstance(r, InstanceMetadata)), None)
+    if wrong is not None:
+        raise DataSetError(f"parser {name}: parse() returned a {type(records[wrong]).__name__} as record {wrong}: "
+                           "expected InstanceMetadata (audeep.preprocessing.parsers.InstanceMetadata)")
+    return records
 
 
 def is_audio_file(path: Path) -> bool:
@@ -127,6 +165,13 @@ def subfolders(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def known_label(label: str, label_map: dict, where: str) -> str:
+    """``label`` if ``label_map`` has it; else a :class:`DataSetError` naming ``where`` and the labels expected."""
+    if label not in label_map:
+        raise DataSetError(f"{where}: label {label!r} is not one of this layout's labels ({', '.join(label_map)})")
+    return label
 
 
 def one_hot_fold(valid_fold: int, num_folds: int) -> tuple:
