@@ -1,4 +1,4 @@
-"""Installation of audeep: ``pip install -e ".[test]"`` (add ``gpu`` for CUDA)."""
+"""Installation of audeep: ``pip install -e ".[test]"`` (add ``gpu`` for CUDA, ``tensorboard`` for TensorBoard)."""
 
 import re
 from pathlib import Path
@@ -32,6 +32,7 @@ COMMANDS = {
     "import": "audeep.cli.datasets:Import",
     "visualize_tsne": "audeep.cli.datasets:VisualizeTSNE",
     "demo": "audeep.cli.demo:Demo",
+    "extract": "audeep.cli.extract:Extract",
 }
 
 setup(
@@ -60,8 +61,10 @@ setup(
         "tqdm>=4.60",
     ],
     extras_require={
-        "test": ["pytest>=7", "ruff>=0.4"],
+        "test": ["pytest>=7", "ruff>=0.4", "pyarrow>=10"],
+        "parquet": ["pyarrow>=10"],
         "gpu": ["tensorflow[and-cuda]>=2.16"],
+        "tensorboard": ["tensorboard>=2.16"],  # to view a run's logs/: tensorboard --logdir RUN
     },
     entry_points={
         "console_scripts": ["audeep = audeep.cli.app:console_main"],

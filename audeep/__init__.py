@@ -7,7 +7,11 @@ one of their names is first used, so ``import audeep`` stays fast.
 
 from importlib import import_module
 
+from audeep._tensorflow import quiet_tensorflow_import as _quiet_tensorflow_import
+
 __version__ = "1.0.0"
+
+_quiet_tensorflow_import()  # TensorFlow's start-up messages stay off stderr (audeep._tensorflow)
 
 # public name -> module that defines it (imported on first use)
 _EXPORTS = {
@@ -30,13 +34,13 @@ _EXPORTS = {
     "export": "audeep.dataset.tables",
     "import_dataset": "audeep.dataset.tables_import",
     "ExportFormat": "audeep.dataset.tables",
-    "add_cv_setup": "audeep.dataset.transforms",
-    "remove_cv_setup": "audeep.dataset.transforms",
-    "add_partitioning": "audeep.dataset.transforms",
-    "remove_partitioning": "audeep.dataset.transforms",
-    "fuse": "audeep.dataset.transforms",
-    "fuse_chunks": "audeep.dataset.transforms",
-    "upsample": "audeep.dataset.transforms",
+    "add_cv_setup": "audeep.dataset.api",
+    "remove_cv_setup": "audeep.dataset.api",
+    "add_partitioning": "audeep.dataset.api",
+    "remove_partitioning": "audeep.dataset.api",
+    "fuse": "audeep.dataset.api",
+    "fuse_chunks": "audeep.dataset.api",
+    "upsample": "audeep.dataset.api",
     "tsne_embedding": "audeep.dataset.transforms",
     "plot_tsne": "audeep.plotting",
     "evaluate": "audeep.evaluation",
@@ -54,6 +58,9 @@ _EXPORTS = {
     "train_autoencoder": "audeep.training",
     "generate_features": "audeep.training",
     "encode_dataset": "audeep.training",
+    "Extractor": "audeep.training.extraction",
+    "load_extractor": "audeep.training.extraction",
+    "extract_features": "audeep.training.extraction",
     "plot_loss_curve": "audeep.plotting",
     "plot_confusion_matrix": "audeep.plotting",
     "plot_spectrogram": "audeep.plotting",

@@ -7,12 +7,80 @@ process.  Importing this module does not import TensorFlow; each function does.
 
 from __future__ import annotations
 
+import contextlib
+import importlib.abc
+import importlib.util
 import logging
 import os
+import sys
 
-__all__ = ["configure_threads", "cpu_cores", "default_threads", "import_tensorflow", "use_xla"]
+__all__ = ["configure_threads", "cpu_cores", "default_threads", "import_tensorflow", "quiet_tensorflow_import",
+           "use_xla"]
 
 log = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def _stderr_silenced():
+    """Send file descriptor 2 to /dev/null (C++ libraries write there directly)."""
+    try:
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+class _QuietTensorFlowImport(importlib.abc.MetaPathFinder):
+    """Silence TensorFlow's start-up messages, which since TF 2.18 ignore TF_CPP_MIN_LOG_LEVEL.
+
+    A one-shot import hook: the first import of ``keras`` or ``tensorflow`` (whichever comes
+    first) runs with stderr silenced; code that never uses TensorFlow never imports it.
+    """
+
+    NAMES = ("tensorflow", "keras")
+
+    def find_spec(self, name, path=None, target=None):
+        if name not in self.NAMES:
+            return None
+        quiet_tensorflow_import(False)
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None:
+            return spec
+        run = spec.loader.exec_module
+
+        def exec_module(module):
+            with _stderr_silenced():
+                run(module)
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+def quiet_tensorflow_import(quiet: "bool | None" = None) -> None:
+    """Silence (or not) TensorFlow's start-up messages on stderr when TensorFlow is first imported.
+
+    ``import audeep`` calls this with the default: quiet unless the environment sets
+    ``TF_CPP_MIN_LOG_LEVEL=0`` (all of TensorFlow's messages wanted); the command line passes
+    False with ``-v -v``. Nothing happens once TensorFlow has been imported.
+    """
+    if quiet is None:
+        quiet = os.environ.get("TF_CPP_MIN_LOG_LEVEL") != "0"
+        if quiet:  # and its C++ messages when devices start (read when TensorFlow is imported)
+            os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    hooks = [h for h in sys.meta_path if isinstance(h, _QuietTensorFlowImport)]
+    if not quiet:
+        for hook in hooks:
+            sys.meta_path.remove(hook)
+    elif not hooks and not any(name in sys.modules for name in _QuietTensorFlowImport.NAMES):
+        sys.meta_path.insert(0, _QuietTensorFlowImport())
 
 
 def cpu_cores() -> int:

@@ -34,6 +34,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from audeep._params import params_of
 from audeep.dataset import DataSet
+from audeep.dataset.coerce import as_dataset
 from audeep.errors import ModelError, ParameterError
 from audeep.models.config import (
     FrequencyAutoencoderConfig,
@@ -169,7 +170,7 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         inputs, is_array = _as_inputs(X, lengths)
         if len(inputs) != 1:
             raise ParameterError(f"X: {len(inputs)} data sets; transform takes one", parameter="X")
-        ds = inputs[0] if isinstance(inputs[0], DataSet) else DataSet.open(inputs[0])
+        ds = as_dataset(inputs[0], parameter="X")
         encoded = encode_dataset(self.model_, ds, batch_size=batch_size, features=features)
         return encoded.load_features() if is_array else encoded
 

@@ -74,7 +74,8 @@ def test_mlp_evaluate_partitions_with_plot_and_results(cli, blobs_file, tmp_path
     assert cli(*args).status == 0
     rows = csv_path.read_text().splitlines()
     assert len(rows) == 3 and rows[0].startswith("input,learner,mode,parameters,folds,accuracy")
-    assert rows[1].endswith("1,1.000000,0.000000,1.000000,0.000000")
+    assert rows[1].endswith('1,1.000000,0.000000,1.000000,0.000000,"{""classes"": [""a"", ""b"", ""c""], '
+                            '""counts"": [[3, 0, 0], [0, 3, 0], [0, 0, 3]]}"')  # the summed confusion matrix
 
 
 def test_predict_writes_one_row_per_file(cli, blobs_file, tmp_path):

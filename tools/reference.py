@@ -71,9 +71,8 @@ def command_parsers() -> tuple:
 
 
 def _formatter_options() -> dict:
-    """Option strings cliff adds to Lister / ShowOne commands -> that kind's parser."""
-    from cliff.lister import Lister
-    from cliff.show import ShowOne
+    """Option strings cliff adds to audeep's Lister / ShowOne commands -> that kind's parser."""
+    from audeep.cli.options import Lister, ShowOne
 
     class _Table(Lister):
         """A command that prints a table."""
@@ -92,10 +91,12 @@ def _formatter_options() -> dict:
             "record": _Record(app, None).get_parser("audeep COMMAND")}
 
 
-def _own_actions(parser: argparse.ArgumentParser, skip: set) -> list:
+def _own_actions(parser: argparse.ArgumentParser, *, formatters: bool = False) -> list:
+    """The parser's options, without ``-h`` and hidden ones; without the output formatters' when ``formatters``."""
+    skip = {id(a) for g in parser._action_groups if (g.title or "").lower().endswith(("formatter", "formatters"))
+            for a in g._group_actions} if formatters else set()
     return [a for a in parser._actions
-            if not isinstance(a, argparse._HelpAction) and a.help != argparse.SUPPRESS
-            and not (set(a.option_strings) & skip)]
+            if not isinstance(a, argparse._HelpAction) and a.help != argparse.SUPPRESS and id(a) not in skip]
 
 
 def _option_strings(parser: argparse.ArgumentParser) -> set:
@@ -184,14 +185,14 @@ def render_reference() -> str:
     out += [f"- [`audeep {name}`](#{_anchor(name)})" for name in parsers]
     out += ["- [Output formatters](#output-formatters)", "", "## Global options", "",
             "Given before the command: `audeep [GLOBAL OPTIONS] COMMAND [OPTIONS]`.", ""]
-    out += _table(_own_actions(app_parser, set()), app_parser)
+    out += _table(_own_actions(app_parser), app_parser)
     for name, (cls, parser) in parsers.items():
         out += ["", f'<a id="{_anchor(name)}"></a>', "", f"## `audeep {name}`", ""]
         description = (parser.description or "").strip()
         if description:
             out += [description, ""]
         kind = _kind(parser, kinds)
-        actions = _own_actions(parser, _option_strings(kinds[kind]) if kind else set())
+        actions = _own_actions(parser, formatters=kind is not None)
         if actions:
             out += _table(actions, parser)
         else:
@@ -205,9 +206,14 @@ def render_reference() -> str:
         out += [f"- `audeep {name}`: {_cell(msg)}" for name, msg in broken.items()]
     out += ["", "## Output formatters", "",
             "Commands that print results do so through cliff's formatters, on stdout; logs go to stderr.", ""]
+    own_format = [name for name, (_, parser) in parsers.items()
+                  if any("-f" in a.option_strings and "--format" not in a.option_strings for a in parser._actions)]
+    if own_format:
+        out += [("In " + ", ".join(f"`audeep {n}`" for n in own_format) + ", `--format` is the command's own "
+                 "option (the original auDeep's), so the output format is given with `-f` only."), ""]
     for kind, base in kinds.items():
         out += [f"### Commands that print a {kind}", ""]
-        out += _table(_own_actions(base, set()), base)
+        out += _table(_own_actions(base), base)
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 

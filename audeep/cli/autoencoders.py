@@ -6,8 +6,50 @@ The architecture and training flags are generated from the declarations in
 there is a flag here without any edit.  TensorFlow is imported only inside ``take_action``.
 """
 
+import argparse
+import logging
+from pathlib import Path
+
 from audeep.cli.options import Lister, add_batch_size, add_input, add_params, params_from_args, positive_int
 from audeep.models.config import FEATURE_CHOICES, TrainingConfig, config_class
+
+LOG = logging.getLogger(__name__)
+
+#: the original's run directory (``--run-name`` default ``./test-run``)
+DEFAULT_RUN = "test-run"
+
+#: options of the original that audeep accepts and ignores: flag -> why it is no longer needed
+RETIRED_OPTIONS = {
+    "--tempdir": "training reads the data set directly through tf.data; no temporary TFRecords are written",
+    "--mask-silence": "the original's mask was a no-op (issue #28); variable-length spectrograms are masked "
+                      "without it",
+}
+
+
+def add_retired(parser, flag: str, **kwargs) -> None:
+    """Accept ``flag`` of the original (hidden from the help); :func:`warn_retired` says why it is ignored."""
+    parser.add_argument(flag, dest="retired_" + flag.strip("-").replace("-", "_"), help=argparse.SUPPRESS,
+                        **kwargs)
+
+
+def warn_retired(args) -> None:
+    """Log one warning per retired option given on the command line."""
+    for flag, why in RETIRED_OPTIONS.items():
+        value = getattr(args, "retired_" + flag.strip("-").replace("-", "_"), None)
+        if value not in (None, False):
+            LOG.warning("%s is no longer needed and is ignored: %s", flag, why)
+
+
+def resolve_model_dir(path) -> Path:
+    """The run directory for ``--model-dir``: ``RUN`` itself, or ``RUN/logs`` (the original's checkpoint folder)."""
+    from audeep.training.runs import CONFIG_NAME
+
+    path = Path(path)
+    if path.name == "logs" and not (path / CONFIG_NAME).exists() and (path.parent / CONFIG_NAME).exists():
+        LOG.info("--model-dir %s: using the run directory %s (checkpoints are no longer in logs/)",
+                 path, path.parent)
+        return path.parent
+    return path
 
 
 class TrainBase(Lister):
@@ -18,8 +60,9 @@ class TrainBase(Lister):
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         add_input(parser, multiple=True, help="training data sets (netCDF spectrograms, same feature shape)")
-        parser.add_argument("--run-name", dest="run_dir", required=True, metavar="DIR",
-                            help="run directory: config, checkpoints, history, TensorBoard logs")
+        parser.add_argument("--run-name", dest="run_dir", default=DEFAULT_RUN, metavar="DIR",
+                            help="run directory: config, checkpoints, history, TensorBoard logs "
+                                 f"(default: {DEFAULT_RUN})")
         add_params(parser, TrainingConfig, exclude={"seed", "threads"})
         parser.add_argument("--continue", dest="resume", action="store_true",
                             help="resume the run in --run-name from its last checkpoint (architecture options "
@@ -27,11 +70,15 @@ class TrainBase(Lister):
         add_params(parser, TrainingConfig, only={"seed", "threads"})
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
         add_params(parser.add_argument_group(f"{self.kind} architecture"), config_class(self.kind))
+        add_retired(parser, "--tempdir", metavar="DIR")
+        if self.kind == "t-rae":
+            add_retired(parser, "--mask-silence", action="store_true")
         return parser
 
     def take_action(self, args):
         from audeep.training import train_autoencoder
 
+        warn_retired(args)
         result = train_autoencoder(kind=self.kind, inputs=args.input, run_dir=args.run_dir,
                                    architecture=params_from_args(config_class(self.kind), args),
                                    resume=args.resume, progress=not args.no_progress,
@@ -50,8 +97,9 @@ class GenerateBase(Lister):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument("--model-dir", dest="run_dir", required=True, metavar="DIR",
-                            help="the run directory of a training run")
+        parser.add_argument("--model-dir", dest="run_dir", required=True, metavar="DIR", type=resolve_model_dir,
+                            help="the run directory of a training run (RUN/logs, the original's checkpoint "
+                                 "folder, also works)")
         add_input(parser, help="spectrograms (netCDF) of the shape the model was trained on")
         parser.add_argument("--output", dest="outputs", nargs="+", required=True, metavar="FILE",
                             help="output data set(s), one per --steps entry")

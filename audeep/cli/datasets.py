@@ -7,32 +7,43 @@ import logging
 from pathlib import Path
 from typing import ClassVar
 
+import numpy as np
+
 from audeep.cli.options import (
-    Command,
+    ShowOne,
     add_input,
     add_output,
     add_partitions,
     add_seed,
+    dataset_record,
+    own_format_option,
     positive_int,
+    record,
 )
 from audeep.dataset import DataSet
 
 LOG = logging.getLogger(__name__)
 
 
-def _save(dataset: DataSet, path, *, command: str, parsed_args) -> None:
+#: argparse destinations of cliff's formatter options (not parameters of the command)
+_FORMATTER_DESTS = ("formatter", "columns", "cmd", "quote_mode", "noindent", "print_empty", "max_width",
+                    "fit_width", "sort_columns", "sort_direction", "prefix", "variables")
+
+
+def _save(dataset: DataSet, path, *, command: str, parsed_args) -> tuple:
+    """Save ``dataset`` with its provenance; the record of what was written."""
     parameters = {k: v for k, v in vars(parsed_args).items()
-                  if k not in ("formatter", "columns", "cmd") and not k.startswith("_")}
+                  if k not in _FORMATTER_DESTS and not k.startswith("_")}
     dataset.set_provenance(command=command, parameters=parameters)
     dataset.save(path)
     LOG.info("wrote %d instances to %s", dataset.num_instances, path)
+    return dataset_record(dataset, path)
 
 
-def _transform(parsed_args, command: str, function) -> int:
+def _transform(parsed_args, command: str, function) -> tuple:
     """Open ``--input``, apply ``function(dataset)`` and save the result to ``--output``."""
     with DataSet.open(parsed_args.input) as dataset:
-        _save(function(dataset), parsed_args.output, command=command, parsed_args=parsed_args)
-    return 0
+        return _save(function(dataset), parsed_args.output, command=command, parsed_args=parsed_args)
 
 
 def _add_dimension(parser) -> None:
@@ -40,10 +51,11 @@ def _add_dimension(parser) -> None:
                         help="the feature dimension to concatenate along (default: generated)")
 
 
-class Modify(Command):
+class Modify(ShowOne):
     """Add or remove a cross-validation setup or a partitioning (stratified, files kept together)."""
 
     parameter_flags: ClassVar[dict] = {"num_folds": "--add-cv-setup", "partitions": "--add-partitioning"}
+    output_dests: ClassVar[tuple] = ()  # the output may be the input (an atomic in-place edit)
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
@@ -72,7 +84,7 @@ class Modify(Command):
         return _transform(args, "modify", DataSet.remove_partitioning)
 
 
-class Fuse(Command):
+class Fuse(ShowOne):
     """Concatenate the features of data sets with the same instances (aligned by filename and chunk)."""
 
     parameter_flags: ClassVar[dict] = {"datasets": "--input"}
@@ -90,11 +102,10 @@ class Fuse(Command):
         with ExitStack() as stack:
             first, *others = [stack.enter_context(DataSet.open(p)) for p in parsed_args.input]
             result = first.fuse(*others, dimension=parsed_args.dimension)
-            _save(result, parsed_args.output, command="fuse", parsed_args=parsed_args)
-        return 0
+            return _save(result, parsed_args.output, command="fuse", parsed_args=parsed_args)
 
 
-class FuseChunks(Command):
+class FuseChunks(ShowOne):
     """Concatenate the chunks of every file, in chunk order, into one instance."""
 
     def get_parser(self, prog_name):
@@ -109,7 +120,7 @@ class FuseChunks(Command):
                           lambda dataset: dataset.fuse_chunks(dimension=parsed_args.dimension))
 
 
-class Upsample(Command):
+class Upsample(ShowOne):
     """Balance classes by repeating the files of smaller classes (suffix .upsampled.K)."""
 
     def get_parser(self, prog_name):
@@ -124,32 +135,41 @@ class Upsample(Command):
         return _transform(parsed_args, "upsample", lambda dataset: dataset.upsample(partitions=parsed_args.partitions))
 
 
-class Export(Command):
+class Export(ShowOne):
     """Export a data set to CSV or ARFF files: one per fold, per partition, both nested, or one."""
+
+    folder_outputs: ClassVar[tuple] = ("output",)
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         add_input(parser)
         parser.add_argument("--output", type=Path, required=True, metavar="DIR", help="the export folder")
-        parser.add_argument("--format", required=True, type=lambda v: v.strip().upper(), choices=["CSV", "ARFF"],
-                            help="file format (case-insensitive)")
+        own_format_option(parser, required=True, type=lambda v: v.strip().upper(), choices=["CSV", "ARFF"],
+                          help="file format (case-insensitive; the output formatter is -f)")
         parser.add_argument("--name", metavar="NAME", help="file name stem (default: the input's stem)")
         parser.add_argument("--labels-last", action="store_true",
                             help="put the label columns after the features (as Weka prefers)")
         return parser
 
     def take_action(self, parsed_args):
-        from audeep.dataset.tables import export
+        from audeep.dataset.tables import export, export_layout
 
         with DataSet.open(parsed_args.input) as dataset:
             out = export(dataset, parsed_args.output, format=parsed_args.format, name=parsed_args.name,
                          labels_last=parsed_args.labels_last)
-        LOG.info("exported %s to %s", parsed_args.input, out)
-        return 0
+            LOG.info("exported %s to %s", parsed_args.input, out)
+            return record(output=out, format=parsed_args.format, tables=len(export_layout(dataset)),
+                          instances=dataset.num_instances, features=int(np.prod(dataset.feature_shape)))
 
 
-class Import(Command):
+class Import(ShowOne):
     """Import CSV or ARFF files in one of the layouts export writes into a data set file."""
+
+    def input_files(self, parsed_args) -> list:
+        from audeep.dataset.tables import find_files
+
+        return [parsed_args.basedir / rel for suffix in (".csv", ".arff")
+                for rel in find_files(parsed_args.basedir, parsed_args.name, suffix)]
 
     def get_parser(self, prog_name):
         from audeep.dataset import tables as ex
@@ -158,8 +178,8 @@ class Import(Command):
         parser.add_argument("--basedir", type=Path, required=True, metavar="DIR", help="the export folder")
         parser.add_argument("--name", required=True, metavar="NAME", help="file name stem (NAME.csv / NAME.arff)")
         add_output(parser, help="the data set file to write")
-        parser.add_argument("--format", type=lambda v: v.strip().upper(), choices=["CSV", "ARFF"],
-                            help="read only this format (default: the one found)")
+        own_format_option(parser, type=lambda v: v.strip().upper(), choices=["CSV", "ARFF"],
+                          help="read only this format (default: the one found; the output formatter is -f)")
         for what, default in (("filename", ex.FILENAME_COLUMN), ("chunk-nr", ex.CHUNK_NR_COLUMN),
                               ("label-nominal", ex.LABEL_NOMINAL_COLUMN), ("label-numeric", ex.LABEL_NUMERIC_COLUMN)):
             parser.add_argument(f"--{what}-attribute", default=default, metavar="NAME",
@@ -174,22 +194,22 @@ class Import(Command):
             filename_attribute=parsed_args.filename_attribute, chunk_nr_attribute=parsed_args.chunk_nr_attribute,
             label_nominal_attribute=parsed_args.label_nominal_attribute,
             label_numeric_attribute=parsed_args.label_numeric_attribute)
-        _save(dataset, parsed_args.output, command="import", parsed_args=parsed_args)
-        return 0
+        return _save(dataset, parsed_args.output, command="import", parsed_args=parsed_args)
 
 
-class VisualizeTSNE(Command):
+class VisualizeTSNE(ShowOne):
     """Plot a t-SNE embedding of the features, coloured by label, as a PNG."""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         add_input(parser)
-        add_output(parser, help="the PNG file to write")
-        parser.add_argument("--perplexity", type=float, default=30.0, metavar="P",
-                            help="t-SNE perplexity, smaller than the number of instances (default: 30)")
-        parser.add_argument("--learning-rate", default="auto", metavar="LR",
+        add_output(parser, required=False, default=Path("tsne.png"), help="the PNG file to write (default: tsne.png)")
+        # the original's defaults (perplexity 50, learning rate 1000)
+        parser.add_argument("--perplexity", type=float, default=50.0, metavar="P",
+                            help="t-SNE perplexity, smaller than the number of instances (default: 50)")
+        parser.add_argument("--learning-rate", default=1000.0, metavar="LR",
                             type=lambda v: v if v == "auto" else float(v),
-                            help="t-SNE learning rate (default: auto)")
+                            help="t-SNE learning rate, or auto (scikit-learn's choice) (default: 1000)")
         add_seed(parser)
         return parser
 
@@ -206,4 +226,5 @@ class VisualizeTSNE(Command):
             title = f"t-SNE of {Path(parsed_args.input).name} (perplexity {parsed_args.perplexity:g})"
             plot_tsne(embedding, labels, parsed_args.output, title=title)
         LOG.info("wrote %s", parsed_args.output)
-        return 0
+        return record(output=parsed_args.output, instances=len(embedding), perplexity=parsed_args.perplexity,
+                      learning_rate=parsed_args.learning_rate)

@@ -17,6 +17,8 @@ class Demo(Command):
 
     #: run_demo's parameter -> this command's flag, for error messages
     parameter_flags: ClassVar[dict] = {"output_dir": "--output"}
+    #: --output is the demo's own folder
+    folder_outputs: ClassVar[tuple] = ("output",)
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)

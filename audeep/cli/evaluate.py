@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import ClassVar
 
 from audeep.cli.options import (
-    Command,
     Lister,
+    ShowOne,
     add_input,
     add_output,
     add_partitions,
@@ -19,6 +19,7 @@ from audeep.cli.options import (
     positive_float,
     positive_int,
     probability,
+    record,
 )
 
 LOG = logging.getLogger(__name__)
@@ -120,7 +121,11 @@ class _Evaluate(Lister):
         parser.add_argument("--confusion-matrix", type=Path, metavar="PNG",
                             help="write the normalised confusion matrix (summed over folds and repeats) as PNG")
         parser.add_argument("--results", type=Path, metavar="CSV",
-                            help="append a row with the parameters and mean scores to this CSV file")
+                            help="append a row with the parameters, mean scores and confusion matrix to this CSV "
+                                 "file")
+        parser.add_argument("--show-confusion-matrix", action="store_true",
+                            help="print the confusion matrix (rows: true class, columns: predicted; summed over "
+                                 "folds and repeats) instead of the scores per fold")
         self.add_learner_options(parser)
         return parser
 
@@ -147,6 +152,7 @@ class _Evaluate(Lister):
 
     def run(self, parsed_args):
         if self.app.options.verbose_level == 0:  # -q: just "accuracy,uar", as the original
+            self.configure_progress()
             with self.naming_flags():
                 results = self._evaluate(parsed_args)
             self.app.stdout.write(f"{results.accuracy:.4f},{results.uar:.4f}\n")
@@ -155,12 +161,21 @@ class _Evaluate(Lister):
 
     def take_action(self, parsed_args):
         results = self._evaluate(parsed_args)
+        if parsed_args.show_confusion_matrix:
+            return confusion_table(results)
         columns = ("repeat", "fold", "accuracy", "accuracy_2std", "uar", "uar_2std", "train", "eval")
         rows = [(f.repeat, f.fold, round(f.accuracy, 4), "", round(f.uar, 4), "", f.num_train, f.num_eval)
                 for f in results.folds]
         rows.append(("mean", "all", round(results.accuracy, 4), round(results.accuracy_2std, 4),
                      round(results.uar, 4), round(results.uar_2std, 4), "", ""))
         return columns, rows
+
+
+def confusion_table(results) -> tuple:
+    """The summed confusion matrix as a table: a ``true`` column, then one column per predicted class."""
+    names = [str(n) for n in results.class_names]
+    rows = [(name, *(int(c) for c in counts)) for name, counts in zip(names, results.confusion_matrix)]
+    return ("true", *names), rows
 
 
 class MLPEvaluate(_MLP, _Evaluate):
@@ -175,7 +190,7 @@ class SVMEvaluate(_SVM, _Evaluate):
 # predict
 # ----------------------------------------------------------------------------------
 
-class _Predict(Command):
+class _Predict(ShowOne):
     """Train on a labelled data set and write the predicted label of every file of another as CSV."""
 
     def get_parser(self, prog_name):
@@ -201,7 +216,8 @@ class _Predict(Command):
                             majority_vote=parsed_args.majority_vote, seed=parsed_args.seed)
         write_predictions(table, parsed_args.output)
         LOG.info("wrote %d predictions to %s", len(table), parsed_args.output)
-        return 0
+        return record(output=parsed_args.output, predictions=len(table),
+                      files=len(set(table["filename"].tolist())), learner=self.learner_name)
 
 
 class MLPPredict(_MLP, _Predict):

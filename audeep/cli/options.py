@@ -12,6 +12,7 @@ from pathlib import Path
 from cliff import command as _command
 from cliff import lister as _lister
 from cliff import show as _show
+from cliff.formatters.commaseparated import CSVLister
 
 from audeep import _params as _checks
 from audeep.errors import AudeepError
@@ -33,6 +34,9 @@ __all__ = [
     "Command",
     "Lister",
     "ShowOne",
+    "record",
+    "dataset_record",
+    "own_format_option",
 ]
 
 
@@ -49,6 +53,11 @@ class _Base:
 
     #: library parameter -> flag, for parameters that no flag has as its destination
     parameter_flags: dict = {}
+    #: destinations of the files a command writes, and of those it reads: no output may be an input
+    output_dests: tuple = ("output", "outputs", "results", "confusion_matrix", "plot")
+    input_dests: tuple = ("input", "train_input", "eval_input")
+    #: outputs that are folders (the others are files: an existing folder there is refused before any work)
+    folder_outputs: tuple = ()
 
     def get_epilog(self) -> str:
         parts = [self._epilog or ""]
@@ -66,8 +75,35 @@ class _Base:
         return {**found, **self.parameter_flags}
 
     def run(self, parsed_args):
+        self.configure_progress()
         with self.naming_flags():
+            self.refuse_overwriting_inputs(parsed_args)
             return super().run(parsed_args)
+
+    @staticmethod
+    def _paths(parsed_args, dests) -> list:
+        values = [getattr(parsed_args, d, None) for d in dests]
+        return [p for v in values for p in (v if isinstance(v, list) else [v]) if p is not None]
+
+    def input_files(self, parsed_args) -> list:
+        """The files this command reads: those its :attr:`input_dests` name."""
+        return self._paths(parsed_args, self.input_dests)
+
+    def refuse_overwriting_inputs(self, parsed_args) -> None:
+        """ParameterError (naming the flag) if a file this command would write is one it reads."""
+        from audeep._atomic import refuse_overwriting_inputs
+
+        inputs = self.input_files(parsed_args)
+        for dest in self.output_dests:
+            for output in self._paths(parsed_args, [dest]):
+                refuse_overwriting_inputs(output=output, inputs=inputs, parameter=dest,
+                                          folder=dest in self.folder_outputs)
+
+    def configure_progress(self) -> None:
+        """Progress of long steps: none under ``-q``, else a bar on a terminal, log records elsewhere."""
+        from audeep import _progress
+
+        _progress.set_default(False if self.app.options.verbose_level == 0 else None)
 
     @contextlib.contextmanager
     def naming_flags(self):
@@ -111,7 +147,66 @@ class Lister(_Base, _lister.Lister):
 
 
 class ShowOne(_Base, _show.ShowOne):
-    """Base class of audeep's commands that print one record (``-f`` formats)."""
+    """Base class of audeep's commands that print one record (``-f`` formats).
+
+    cliff offers ``csv`` only for tables; here a record is also a one-row CSV table (a header
+    line and a value line), so ``-f csv`` works on every command.
+    """
+
+    def _load_formatter_plugins(self):
+        from stevedore import ExtensionManager
+        from stevedore.extension import Extension
+
+        manager = super()._load_formatter_plugins()
+        if "csv" in manager.names():
+            return manager
+        extensions = [*manager.extensions, Extension("csv", None, _CSVRecord, _CSVRecord())]
+        return ExtensionManager.make_test_instance(extensions, namespace=self.formatter_namespace)
+
+
+class _CSVRecord(CSVLister):
+    """cliff's CSV table formatter, for one record: a header line and one line of values."""
+
+    def emit_one(self, column_names, data, stdout, parsed_args):
+        self.emit_list(column_names, [data], stdout, parsed_args)
+
+
+def record(**fields) -> tuple:
+    """``(names, values)`` for :meth:`ShowOne.take_action` from keyword arguments (names with spaces for ``_``).
+
+    Paths become strings and tuples ``a x b`` shapes, so every formatter (json, yaml, csv)
+    can write them.
+    """
+    names, values = [], []
+    for name, value in fields.items():
+        if isinstance(value, Path):
+            value = str(value)
+        elif isinstance(value, tuple):
+            value = "x".join(str(v) for v in value)
+        names.append(name.replace("_", " "))
+        values.append(value)
+    return tuple(names), tuple(values)
+
+
+def dataset_record(dataset, path, **extra) -> tuple:
+    """The record of a command that wrote a data set: the file, its instances, files and feature shape."""
+    return record(output=Path(path), instances=dataset.num_instances, files=len(set(dataset.filenames.tolist())),
+                  feature_shape=tuple(dataset.feature_shape), **extra)
+
+
+def own_format_option(parser: argparse.ArgumentParser, *args, **kwargs) -> None:
+    """Add a command's own ``--format`` (the original's ``export --format CSV|ARFF``).
+
+    cliff's output formatter is ``-f/--format``; the command's option takes ``--format`` and
+    the formatter keeps ``-f`` (argparse's "resolve" conflict handling drops the long name
+    from the formatter option only).
+    """
+    optionals = parser._optionals  # argparse adds options through this group, with its own handler
+    handler, optionals.conflict_handler = optionals.conflict_handler, "resolve"
+    try:
+        parser.add_argument("--format", *args, **kwargs)
+    finally:
+        optionals.conflict_handler = handler
 
 
 def add_input(parser: argparse.ArgumentParser, *, multiple: bool = False, required: bool = True,

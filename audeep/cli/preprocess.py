@@ -21,7 +21,9 @@ def _add_collection(parser) -> None:
                         help="the audio collection's root folder")
     parser.add_argument("--parser", default="meta", metavar="PARSER",
                         help="data set layout: meta (auto-detect, default), esc, dcase, urbansound8k, partitioned, "
-                             "cross_validated, no_metadata, csv, or path/to/file.py:ClassName")
+                             "cross_validated, no_metadata, csv, compare, a ComParE task (compare19_oa, ...), "
+                             "dcase18_task4 (docs/parsers.md), an original auDeep class name "
+                             "(audeep.backend.parsers.esc.ESCParser), or path/to/file.py:ClassName")
 
 
 class Preprocess(ShowOne):

@@ -12,8 +12,11 @@ module             holds
 ``integrity``      :func:`validate`, :class:`Violation`, :func:`check_finite`,
                    :func:`describe`
 ``transforms``     cv setup, partitions, fuse, fuse chunks, upsample, t-SNE
+``api``            the transforms as public functions that also accept paths
 ``tables``         CSV / ARFF export (:func:`export`) and its layout
 ``tables_import``  :func:`import_dataset`: CSV / ARFF back into a data set
+``coerce``         :func:`as_dataset`, :func:`accepts_paths`: a DataSet or the path of
+                   its file, for every API function that takes a data set
 =================  ===============================================================
 
 The names below are re-exported here (``from audeep.dataset import DataSet``), each module
@@ -33,8 +36,10 @@ _EXPORTS = {
     **dict.fromkeys(["ExportFormat", "export", "export_layout"], "tables"),
     **dict.fromkeys(["import_dataset"], "tables_import"),
     **dict.fromkeys(["add_cv_setup", "add_partitioning", "fuse", "fuse_chunks", "remove_cv_setup",
-                     "remove_partitioning", "tsne_embedding", "upsample", "upsample_indices"], "transforms"),
+                     "remove_partitioning", "upsample"], "api"),
+    **dict.fromkeys(["tsne_embedding", "upsample_indices"], "transforms"),
     **dict.fromkeys(["DataSetWriter"], "writer"),
+    **dict.fromkeys(["accepts_paths", "as_dataset"], "coerce"),
 }
 
 

@@ -1,9 +1,10 @@
 """Data set parsers: one module per folder layout, all yielding :class:`InstanceMetadata`.
 
-:func:`get_parser` resolves ``--parser`` values: a registered name (``meta``, ``esc``,
-``dcase``, ``urbansound8k``, ``partitioned``, ``cross_validated``, ``no_metadata``,
-``csv``), a file and class ``path/to/file.py:ClassName``, or a dotted
-``package.module.ClassName``.
+:func:`get_parser` resolves ``--parser`` values: a registered name (:data:`PARSERS`: ``meta``,
+``esc``, ``dcase``, ``urbansound8k``, ``partitioned``, ``cross_validated``, ``no_metadata``, ``csv``,
+``compare``, the ComParE tasks, ``dcase18_task4``), a dotted class name of the original auDeep
+(:data:`ORIGINAL_NAMES`, e.g. ``audeep.backend.parsers.esc.ESCParser``), a file and class
+``path/to/file.py:ClassName``, or a dotted ``package.module.ClassName``.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ import sys
 from pathlib import Path
 
 from audeep.errors import DataSetError, ParameterError
-from audeep.preprocessing.parsers.base import InstanceMetadata, Parser
+from audeep.preprocessing.parsers.base import InstanceMetadata, Parser, checked_parse
+from audeep.preprocessing.parsers.compare import COMPARE_PARSERS, ComParEParser
 from audeep.preprocessing.parsers.cross_validated import CrossValidatedParser
 from audeep.preprocessing.parsers.csv import CSVParser
-from audeep.preprocessing.parsers.dcase import DCASEParser
+from audeep.preprocessing.parsers.dcase import DCASE18Task4Parser, DCASEParser
 from audeep.preprocessing.parsers.esc import ESCParser
 from audeep.preprocessing.parsers.meta import MetaParser
 from audeep.preprocessing.parsers.no_metadata import NoMetadataParser
@@ -29,9 +31,12 @@ from audeep.preprocessing.parsers.urbansound8k import UrbanSound8KParser
 
 __all__ = [
     "AUTO_PARSERS",
+    "ORIGINAL_NAMES",
     "PARSERS",
     "CSVParser",
+    "ComParEParser",
     "CrossValidatedParser",
+    "DCASE18Task4Parser",
     "DCASEParser",
     "ESCParser",
     "InstanceMetadata",
@@ -48,10 +53,15 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Parsers tried by :class:`MetaParser`, in order.
-AUTO_PARSERS = (DCASEParser, UrbanSound8KParser, ESCParser, PartitionedParser, CrossValidatedParser, CSVParser)
+AUTO_PARSERS = (DCASEParser, UrbanSound8KParser, ESCParser, PartitionedParser, CrossValidatedParser, CSVParser,
+                ComParEParser)
 
-#: Name -> parser class, for ``--parser NAME``.
-PARSERS = {cls.name: cls for cls in (MetaParser,) + AUTO_PARSERS + (NoMetadataParser,)}
+#: Name -> parser class, for ``--parser NAME`` (``compare21`` is the original's name of the generic ComParE parser).
+PARSERS = {cls.name: cls for cls in (MetaParser,) + AUTO_PARSERS + (NoMetadataParser, DCASE18Task4Parser)
+           + COMPARE_PARSERS} | {"compare21": ComParEParser}
+
+#: The original auDeep's dotted parser class names -> our classes (``--parser audeep.backend.parsers.esc.ESCParser``).
+ORIGINAL_NAMES = {original: cls for cls in PARSERS.values() for original in getattr(cls, "original_names", ())}
 
 
 def load_parser_class(spec: str) -> type:
@@ -60,7 +70,8 @@ def load_parser_class(spec: str) -> type:
     Parameters
     ----------
     spec : str
-        A registered name, ``path/to/file.py:ClassName`` or ``package.module.ClassName``.
+        A registered name, an original auDeep class name, ``path/to/file.py:ClassName`` or
+        ``package.module.ClassName``.
 
     Raises
     ------
@@ -70,6 +81,11 @@ def load_parser_class(spec: str) -> type:
     key = spec.strip().lower().replace("-", "_")
     if key in PARSERS:
         return PARSERS[key]
+    if spec.strip() in ORIGINAL_NAMES:
+        return ORIGINAL_NAMES[spec.strip()]
+    if spec.strip().startswith("audeep.backend."):
+        raise ParameterError(f"parser {spec}: not a parser of the original auDeep; its parsers are "
+                             f"{', '.join(sorted(ORIGINAL_NAMES))}", parameter="parser")
     if ":" in spec:
         file, _, cls_name = spec.rpartition(":")
         path = Path(file)
@@ -141,7 +157,7 @@ def parse_collection(basedir, *, parser=None) -> tuple:
         raise DataSetError(f"basedir {basedir}: no such folder", parameter="basedir")
     p = get_parser(parser, basedir)
     p.require()
-    instances = list(p.parse())
+    instances = checked_parse(p)
     if not instances:
         raise DataSetError(f"{basedir}: the {p.name} parser found no audio files")
     seen = collections.Counter(i.filename for i in instances)

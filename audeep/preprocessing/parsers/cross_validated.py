@@ -19,6 +19,7 @@ class CrossValidatedParser(Parser):
     """
 
     name = "cross_validated"
+    original_names = ("audeep.backend.parsers.cross_validated.CrossValidatedParser",)
 
     def _folds(self):
         folders = subfolders(self.basedir)

@@ -1,4 +1,4 @@
-"""TUT Acoustic Scenes 2017 development set (DCASE 2017 task 1)."""
+"""TUT Acoustic Scenes 2017 development set (DCASE 2017 task 1) and the DCASE 2018 domestic-activity set."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 
 from audeep.errors import DataSetError
-from audeep.preprocessing.parsers.base import InstanceMetadata, Parser
+from audeep.preprocessing.parsers.base import InstanceMetadata, Parser, known_label
 
-__all__ = ["DCASEParser"]
+__all__ = ["DCASE18Task4Parser", "DCASEParser"]
 
 _FOLD_FILE = re.compile(r"^fold(\d+)_train\.txt$")
 
@@ -30,6 +30,7 @@ class DCASEParser(Parser):
     """
 
     name = "dcase"
+    original_names = ("audeep.backend.parsers.dcase.DCASEParser", "audeep.backend.parsers.dcase17_task1.DCASEParser")
 
     def _fold_files(self) -> list[Path]:
         setup = self.basedir / "evaluation_setup"
@@ -54,7 +55,24 @@ class DCASEParser(Parser):
         train_sets = [{Path(r[0]).name for r in _read_list(p)} for p in self._fold_files()]
         out = []
         for row in rows:
+            if self.fixed_label_map is not None:
+                known_label(row[1], self.fixed_label_map, f"{meta}, {row[0]}")
             name = Path(row[0]).name
             folds = tuple(int(name not in train) for train in train_sets)
             out.append(InstanceMetadata(path=self.basedir / row[0], filename=name, label=row[1], cv_folds=folds))
         return out
+
+
+class DCASE18Task4Parser(DCASEParser):
+    """DCASE 2018 domestic activities: the DCASE layout (meta.txt, evaluation_setup/) with a fixed 9-class map.
+
+    The map of the original auDeep, in its order: other=0, social_activity=1, eating=2,
+    working=3, absence=4, vacuum_cleaner=5, dishwashing=6, watching_tv=7, cooking=8;
+    other labels are an error.  Never chosen automatically (the folder looks like ``dcase``).
+    """
+
+    name = "dcase18_task4"
+    original_names = ("audeep.backend.parsers.dcase18_task4.DCASEParser",)
+    fixed_label_map = {label: number for number, label in enumerate((
+        "other", "social_activity", "eating", "working", "absence", "vacuum_cleaner", "dishwashing", "watching_tv",
+        "cooking"))}

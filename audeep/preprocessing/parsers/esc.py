@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import logging
 import re
 from pathlib import Path
 
@@ -12,25 +11,25 @@ from audeep.preprocessing.parsers.base import InstanceMetadata, Parser, audio_fi
 
 __all__ = ["ESCParser"]
 
-log = logging.getLogger(__name__)
-
 _CLASS_FOLDER = re.compile(r"^(\d{3}) - (.+)$")
 _FOLD_PREFIX = re.compile(r"^([1-5])-")
-_ESC_EXTENSIONS = (".ogg", ".wav")
 _ESC50_COLUMNS = {"filename", "fold", "target", "category"}
 NUM_FOLDS = 5
 
 
 class ESCParser(Parser):
-    """ESC: class folders 'NNN - Name' with .ogg/.wav files named 'F-...' (F = fold 1-5), or audio/ + meta/esc50.csv.
+    """ESC: class folders 'NNN - Name' with audio files named 'F-...' (F = fold 1-5), or audio/ + meta/esc50.csv.
 
     In the class-folder layout, labels are the names after ``NNN - `` numbered in
-    folder order, and files at the top level (README files) are ignored.  In the
+    folder order, the files are those of every audio format read (``.ogg``, ``.wav``,
+    ``.flac``, ``.mp3``, ...: :data:`audeep.preprocessing.audio.AUDIO_EXTENSIONS`), and
+    files at the top level (README files) are ignored.  In the
     flat ESC-50 layout, ``meta/esc50.csv`` gives the file names, folds, numeric
     targets and category names.  Five folds; a file is VALID in its own fold.
     """
 
     name = "esc"
+    original_names = ("audeep.backend.parsers.esc.ESCParser",)
 
     # ------------------------------------------------------------------ layout
     def _csv_path(self) -> Path:
@@ -50,14 +49,6 @@ class ESCParser(Parser):
             return None
         return folders
 
-    def _files(self, folder: Path) -> list[Path]:
-        files = audio_files(folder)
-        other = [f for f in files if f.suffix.lower() not in _ESC_EXTENSIONS]
-        if other:
-            log.warning("%s: ignoring %d audio files that are not .ogg/.wav (%s)", folder, len(other),
-                        ", ".join(f.name for f in other[:3]))
-        return [f for f in files if f.suffix.lower() in _ESC_EXTENSIONS]
-
     def can_parse(self) -> bool:
         if not self.basedir.is_dir():
             return False
@@ -66,7 +57,7 @@ class ESCParser(Parser):
         folders = self._class_folders()
         if folders is None:
             return False
-        files = [f for folder in folders for f in self._files(folder)]
+        files = [f for folder in folders for f in audio_files(folder)]
         return bool(files) and all(_FOLD_PREFIX.match(f.name) for f in files)
 
     # ------------------------------------------------------------------ content
@@ -102,7 +93,7 @@ class ESCParser(Parser):
         out = []
         for folder in self._class_folders() or []:
             label = _CLASS_FOLDER.match(folder.name).group(2)
-            for path in self._files(folder):
+            for path in audio_files(folder):
                 match = _FOLD_PREFIX.match(path.name)
                 if match is None:
                     raise DataSetError(f"{path}: ESC file names start with the fold digit 1-5 and '-'")

@@ -13,13 +13,14 @@ log = logging.getLogger(__name__)
 
 
 class MetaParser(Parser):
-    """Meta: the one parser among dcase, urbansound8k, esc, partitioned, cross_validated and csv that accepts a folder.
+    """Meta: the one parser of dcase, urbansound8k, esc, partitioned, cross_validated, csv, compare that accepts it.
 
     Ambiguous folders (several accept) and unknown ones (none accepts) are errors that
     list the candidates; ``no_metadata`` is never chosen automatically.
     """
 
     name = "meta"
+    original_names = ("audeep.backend.parsers.meta.MetaParser",)
 
     def __init__(self, basedir):
         super().__init__(basedir)

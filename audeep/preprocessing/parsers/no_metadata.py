@@ -15,6 +15,7 @@ class NoMetadataParser(Parser):
     """
 
     name = "no_metadata"
+    original_names = ("audeep.backend.parsers.no_metadata.NoMetadataParser",)
 
     def can_parse(self) -> bool:
         return bool(audio_files(self.basedir, recursive=True))

@@ -16,6 +16,7 @@ class PartitionedParser(Parser):
     """
 
     name = "partitioned"
+    original_names = ("audeep.backend.parsers.partitioned.PartitionedParser",)
 
     def _partitions(self):
         names = {p.name.lower(): p for p in subfolders(self.basedir)}

@@ -20,6 +20,7 @@ class UrbanSound8KParser(Parser):
     """
 
     name = "urbansound8k"
+    original_names = ("audeep.backend.parsers.urban_sound_8k.UrbanSound8KParser",)
 
     def _csv(self):
         return self.basedir / "metadata" / "UrbanSound8K.csv"
