@@ -36,10 +36,12 @@ __all__ = [
     "any_int",
     "boolean",
     "check_fields",
+    "duration",
     "keep_probability",
     "member_of",
     "non_negative_int",
     "one_of",
+    "optional_duration",
     "optional_float",
     "optional_positive_float",
     "optional_positive_int",
@@ -48,6 +50,8 @@ __all__ = [
     "positive_float",
     "positive_int",
     "probability",
+    "seed",
+    "signed_duration",
     "values_of",
 ]
 
@@ -114,6 +118,16 @@ def _at_least(low: int):
     return convert
 
 
+def _int_within(low: int, high: int):
+    def convert(value):
+        number = _integer(value)
+        if not low <= number <= high:
+            raise ValueError("out of range")
+        return number
+
+    return convert
+
+
 def _real(value) -> float:
     """A finite float: NaN and infinities are never a meaningful setting (they overflow in conversions)."""
     if isinstance(value, bool):
@@ -171,6 +185,14 @@ optional_float = Check(_optional(_real), "a finite number", "X")
 probability = Check(_within(0.0, 1.0), "a probability in [0, 1]", "P")
 keep_probability = Check(_within(0.0, 1.0, open_low=True), "a keep probability in (0, 1]", "P")
 boolean = Check(_boolean, "true or false", "BOOL")
+#: random seeds: what numpy and TensorFlow accept
+seed = Check(_int_within(0, 2**32 - 1), "a seed in 0..4294967295", "N")
+#: durations in seconds (window widths, clip and chunk lengths): at most an hour, so that sample
+#: counts stay integers that fit memory
+MAX_SECONDS = 3600.0
+duration = Check(_within(0.0, MAX_SECONDS, open_low=True), f"a duration in seconds in (0, {MAX_SECONDS:g}]", "S")
+optional_duration = Check(_optional(duration.convert), duration.expected, "S")
+signed_duration = Check(_within(-MAX_SECONDS, MAX_SECONDS), f"seconds in [-{MAX_SECONDS:g}, {MAX_SECONDS:g}]", "S")
 
 
 def one_of(choices: Sequence[str], *, case: str = "lower") -> Check:

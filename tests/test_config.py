@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from audeep._params import (
-    any_int,
     boolean,
     keep_probability,
     non_negative_int,
@@ -22,6 +21,7 @@ from audeep._params import (
     positive_float,
     positive_int,
     probability,
+    seed,
 )
 from audeep.cli.options import name_flags
 from audeep.errors import ParameterError
@@ -51,7 +51,7 @@ def _other_value(field):
         return 1 if default != 1 else 0
     if check is optional_positive_int:
         return 1 if field.name == "threads" else 3
-    if check is any_int:
+    if check is seed:
         return default + 7
     if check is positive_float:
         return default * 2

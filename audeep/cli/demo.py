@@ -4,7 +4,7 @@ import logging
 from pathlib import Path
 from typing import ClassVar
 
-from audeep.cli.options import Command, add_jobs
+from audeep.cli.options import Command, add_jobs, seed
 
 
 class Demo(Command):
@@ -27,7 +27,7 @@ class Demo(Command):
                                  "(default: audeep-demo)")
         parser.add_argument("--quick", action="store_true",
                             help="a smaller data set, model and training (seconds instead of about a minute)")
-        parser.add_argument("--seed", type=int, default=0, metavar="N",
+        parser.add_argument("--seed", type=seed, default=0, metavar="N",
                             help="random seed of the data, the autoencoder and the MLP (default: 0)")
         add_jobs(parser)
         return parser

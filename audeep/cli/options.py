@@ -224,7 +224,7 @@ def add_output(parser: argparse.ArgumentParser, *, required: bool = True, defaul
 
 def add_seed(parser: argparse.ArgumentParser, *, default: int = 42) -> None:
     """``--seed N``: the random seed, for reproducible runs."""
-    parser.add_argument("--seed", type=int, default=default, metavar="N",
+    parser.add_argument("--seed", type=seed, default=default, metavar="N",
                         help=f"random seed (default: {default})")
 
 
@@ -262,6 +262,7 @@ positive_int = _cli_parser(_checks.positive_int)
 non_negative_int = _cli_parser(_checks.non_negative_int)
 positive_float = _cli_parser(_checks.positive_float)
 probability = _cli_parser(_checks.probability)
+seed = _cli_parser(_checks.seed)
 
 
 def _flag(field) -> str:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import dataclasses
 
 from audeep._params import (
-    any_int,
     boolean,
     check_fields,
     keep_probability,
@@ -38,6 +37,7 @@ from audeep._params import (
     probability,
     values_of,
 )
+from audeep._params import seed as seed_check
 from audeep.errors import ParameterError
 
 __all__ = [
@@ -230,6 +230,6 @@ class TrainingConfig(_Checked):
     learning_rate: float = param(1e-3, check=positive_float, help="Adam learning rate", metavar="LR")
     checkpoints_to_keep: int | None = param(None, check=optional_positive_int, default_help="all",
                                             help="keep only the newest N checkpoints")
-    seed: int = param(42, check=any_int, help="random seed")
+    seed: int = param(42, check=seed_check, help="random seed")
     threads: int | None = param(None, check=optional_positive_int, help="TensorFlow intra-op threads",
                                 default_help="1 on up to 2 cores, else TensorFlow's choice")

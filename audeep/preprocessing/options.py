@@ -11,15 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from audeep._params import (
-    any_float,
     boolean,
     check_fields,
+    duration,
     one_of,
+    optional_duration,
     optional_float,
-    optional_positive_float,
     optional_positive_int,
     param,
-    positive_float,
+    signed_duration,
     values_of,
 )
 from audeep.errors import ParameterError
@@ -65,8 +65,8 @@ class SpectrogramOptions:
         [-1, 1] features differ by about 1e-5 at most (ESC-10: 1.2e-5, mean 4e-8).
     """
 
-    window_width: float = param(0.04, check=positive_float, metavar="S", help="FFT window width in seconds")
-    window_overlap: float = param(0.02, check=any_float, metavar="S", help="window overlap in seconds")
+    window_width: float = param(0.04, check=duration, metavar="S", help="FFT window width in seconds")
+    window_overlap: float = param(0.02, check=signed_duration, metavar="S", help="window overlap in seconds")
     mel_bands: int | None = param(None, check=optional_positive_int, flag="--mel-spectrum", metavar="N",
                                   help="N mel bands", default_help="a linear power spectrogram")
     clip_below: float | None = param(None, check=optional_float, metavar="DB", default_help="",
@@ -78,10 +78,10 @@ class SpectrogramOptions:
     resample: int | None = param(None, check=optional_positive_int, metavar="HZ", help="resample every file to HZ",
                                  default_help="keep; mixed rates are an error")
     fixed_length: float | None = param(
-        None, check=optional_positive_float, metavar="S", help="cut or zero-pad every clip to S seconds",
+        None, check=optional_duration, metavar="S", help="cut or zero-pad every clip to S seconds",
         default_help="variable length, padded to the longest clip with -1 and a 'length' variable")
     center_fixed: bool = param(False, check=boolean, help="cut or pad symmetrically instead of at the end")
-    chunk_length: float | None = param(None, check=optional_positive_float, metavar="S", default_help="",
+    chunk_length: float | None = param(None, check=optional_duration, metavar="S", default_help="",
                                        help="split spectrograms into chunks of S seconds (with --chunk-count)")
     chunk_count: int | None = param(None, check=optional_positive_int, metavar="N", default_help="",
                                     help="keep the first N chunks of every file (fewer is an error)")

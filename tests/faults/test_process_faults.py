@@ -266,12 +266,17 @@ def test_infinite_or_huge_option_values_are_named(cli, collection, tmp_path, arg
 
 
 def test_library_checks_refuse_non_finite_values():
-    for name in ("clip_below", "clip_above", "window_overlap"):
+    for name, expected in (("clip_below", "finite"), ("clip_above", "finite"), ("window_overlap", "seconds in")):
         for value in (float("inf"), float("-inf"), float("nan")):
-            with pytest.raises(ParameterError, match=f"{name} .*finite") as info:
+            with pytest.raises(ParameterError, match=f"{name} .*{expected}") as info:
                 SpectrogramOptions(**{name: value})
             assert info.value.parameters == (name,)
-    with pytest.raises(ParameterError, match="seed") as info:
-        TrainingConfig(seed=2**70)
-    assert info.value.parameters == ("seed",)
-    assert TrainingConfig(seed=-3).seed == -3
+    for name in ("window_width", "fixed_length", "chunk_length"):  # finite but overflowing sample counts
+        with pytest.raises(ParameterError, match=f"{name} 1e\\+308: expected a duration") as info:
+            SpectrogramOptions(**{name: 1e308})
+        assert info.value.parameters == (name,)
+    for value in (2**70, 2**32, -3):  # numpy and TensorFlow take seeds in 0..2**32 - 1
+        with pytest.raises(ParameterError, match="seed") as info:
+            TrainingConfig(seed=value)
+        assert info.value.parameters == ("seed",)
+    assert TrainingConfig(seed=2**32 - 1).seed == 2**32 - 1
