@@ -17,6 +17,11 @@ module             holds
 ``tables_import``  :func:`import_dataset`: CSV / ARFF back into a data set
 ``coerce``         :func:`as_dataset`, :func:`accepts_paths`: a DataSet or the path of
                    its file, for every API function that takes a data set
+``shards``         a folder of shard files (or a glob) read as one data set: the
+                   manifest, :func:`~audeep.dataset.shards.open_shards` (``DataSet.open``
+                   calls it), the checks across shards; ``shard_array`` its lazy features
+``shard_writer``   ``ShardPlan`` and ``ShardedWriter`` (``--shard-size``); ``shard_output``
+                   a producer's sharded output: reused shards, work left, the writer
 =================  ===============================================================
 
 The names below are re-exported here (``from audeep.dataset import DataSet``), each module

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from importlib import import_module
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -156,7 +157,7 @@ class DataSet:
         Parameters
         ----------
         path : path-like
-            A netCDF-4 file written by audeep or by the original auDeep.
+            A netCDF-4 file (audeep's or the original auDeep's), a shard folder or a glob pattern.
 
         Returns
         -------
@@ -168,10 +169,10 @@ class DataSet:
             If the file does not exist, is not netCDF, or lacks the schema.
         """
         path = Path(path)
+        if path.is_dir() or not path.exists() and any(c in "*?[" for c in str(path)):  # audeep.dataset.shards
+            return cls(import_module("audeep.dataset.shards").open_shards(path), path=path)
         if not path.exists():
             raise DataSetError(f"{path}: no such file")
-        if path.is_dir():
-            raise DataSetError(f"{path}: is a folder, expected a netCDF data set file")
         import xarray as xr
 
         try:

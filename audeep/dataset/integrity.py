@@ -351,7 +351,9 @@ def describe(dataset: DataSet, *, detailed_folds: bool = False, instance: int | 
     ParameterError
         If ``instance`` is not an instance index of the data set.
     """
-    info = _summary(dataset)
+    from audeep.dataset.shards import describe_shards
+
+    info = dict(_summary(dataset), **describe_shards(dataset.path))
     if detailed_folds:
         info.update(_fold_details(dataset))
     if instance is not None:
