@@ -1,4 +1,5 @@
-"""Installation of audeep: ``pip install -e ".[test]"`` (add ``gpu`` for CUDA, ``tensorboard`` for TensorBoard)."""
+"""Installation of audeep: ``pip install -e ".[test]"`` (add ``gpu`` for CUDA, ``tensorboard`` for TensorBoard,
+``dask`` for ``--scheduler``)."""
 
 import re
 from pathlib import Path
@@ -33,6 +34,7 @@ COMMANDS = {
     "visualize_tsne": "audeep.cli.datasets:VisualizeTSNE",
     "demo": "audeep.cli.demo:Demo",
     "extract": "audeep.cli.extract:Extract",
+    "sweep": "audeep.cli.sweep:Sweep",
 }
 
 setup(
@@ -61,7 +63,8 @@ setup(
         "tqdm>=4.60",
     ],
     extras_require={
-        "test": ["pytest>=7", "ruff>=0.4", "pyarrow>=10"],
+        "test": ["pytest>=7", "ruff>=0.4", "pyarrow>=10", "dask[distributed]>=2023.1"],
+        "dask": ["dask[distributed]>=2023.1"],  # --scheduler: preprocess, extract, generate, sweep on a Dask cluster
         "parquet": ["pyarrow>=10"],
         "gpu": ["tensorflow[and-cuda]>=2.16"],
         "tensorboard": ["tensorboard>=2.16"],  # to view a run's logs/: tensorboard --logdir RUN

@@ -28,7 +28,7 @@ _DESCRIPTION = (
 _INTERRUPTED = 130
 
 # third-party loggers that talk too much at INFO level
-_NOISY_LOGGERS = ("matplotlib", "numba", "h5py", "tensorflow", "absl", "stevedore", "PIL", "urllib3")
+_NOISY_LOGGERS = ("matplotlib", "numba", "h5py", "tensorflow", "absl", "stevedore", "PIL", "urllib3", "distributed")
 
 
 class _OneLineErrors(logging.Filter):

@@ -10,7 +10,8 @@ import argparse
 import logging
 from pathlib import Path
 
-from audeep.cli.options import Lister, add_batch_size, add_input, add_params, params_from_args, positive_int
+from audeep.cli.options import Lister, add_batch_size, add_input, add_params, add_scheduler, add_shard_size, \
+    params_from_args, positive_int
 from audeep.models.config import FEATURE_CHOICES, TrainingConfig, config_class
 
 LOG = logging.getLogger(__name__)
@@ -112,6 +113,8 @@ class GenerateBase(Lister):
                                      "standard deviation over time of the encoder's top-layer outputs; both: "
                                      "the two concatenated (default: bottleneck)")
         add_params(parser, TrainingConfig, only={"threads"}, default_help={"threads": "all cores"})
+        add_scheduler(parser)
+        add_shard_size(parser, unit="instances (a file's chunks stay together)")
         return parser
 
     def take_action(self, args):
@@ -121,7 +124,7 @@ class GenerateBase(Lister):
         written = generate_features(
             run_dir=args.run_dir, input=args.input, outputs=args.outputs, epochs=args.epochs,
             batch_size=args.batch_size, features=features, kind=self.kind, threads=args.threads,
-            provenance={"command": f"{self.kind} generate",
+            scheduler=args.scheduler, shard_size=args.shard_size, provenance={"command": f"{self.kind} generate",
                         "parameters": {"model_dir": args.run_dir, "input": args.input, "steps": args.epochs,
                                        "features": features}})
         return ("step", "output"), [(epoch, str(path)) for epoch, path in written]

@@ -8,8 +8,8 @@ overrides what the run recorded.  TensorFlow is imported only inside ``take_acti
 from pathlib import Path
 from typing import ClassVar
 
-from audeep.cli.options import ShowOne, add_batch_size, add_jobs, add_output, add_params, params_from_args, \
-    positive_float, positive_int
+from audeep.cli.options import ShowOne, add_batch_size, add_jobs, add_output, add_params, add_scheduler, \
+    add_shard_size, params_from_args, positive_float, positive_int
 from audeep.models.config import FEATURE_CHOICES, TrainingConfig
 
 
@@ -45,6 +45,8 @@ class Extract(ShowOne):
                             help="the checkpoint (epoch number) to use (default: the newest)")
         run = parser.add_argument_group("run")
         add_jobs(run)
+        add_scheduler(run)
+        add_shard_size(run, unit="recordings (netCDF output)")
         add_batch_size(run, default=256)
         add_params(run, TrainingConfig, only={"threads"},
                    default_help={"threads": "half the cores with --jobs > 1, else all"})
@@ -64,7 +66,7 @@ class Extract(ShowOne):
         summary = extract_features(
             run_dir=a.run_dir, inputs=a.inputs, input_list=a.input_list, output=a.output, format=a.format,
             features=a.features, hop=a.hop, epoch=a.epoch, jobs=a.jobs, batch_size=a.batch_size,
-            threads=a.threads, skip_bad_files=a.skip_bad_files,
+            threads=a.threads, skip_bad_files=a.skip_bad_files, scheduler=a.scheduler, shard_size=a.shard_size,
             progress=None if self.app.options.verbose_level > 0 else False,
             **params_from_args(SpectrogramOptions, a))
         info = {

@@ -27,6 +27,8 @@ __all__ = [
     "add_seed",
     "add_batch_size",
     "add_jobs",
+    "add_shard_size",
+    "add_scheduler",
     "add_partitions",
     "add_params",
     "name_flags",
@@ -96,8 +98,8 @@ class _Base:
         inputs = self.input_files(parsed_args)
         for dest in self.output_dests:
             for output in self._paths(parsed_args, [dest]):
-                refuse_overwriting_inputs(output=output, inputs=inputs, parameter=dest,
-                                          folder=dest in self.folder_outputs)
+                refuse_overwriting_inputs(output=output, inputs=inputs, parameter=dest, folder=dest in
+                                          self.folder_outputs or getattr(parsed_args, "shard_size", None) is not None)
 
     def configure_progress(self) -> None:
         """Progress of long steps: none under ``-q``, else a bar on a terminal, log records elsewhere."""
@@ -238,6 +240,20 @@ def add_jobs(parser: argparse.ArgumentParser) -> None:
     """``--jobs N``: worker processes (default: all cores)."""
     parser.add_argument("--jobs", type=positive_int, default=None, metavar="N",
                         help="worker processes (default: the number of CPU cores)")
+
+
+def add_scheduler(parser: argparse.ArgumentParser, *, default_help: str = "--jobs local processes") -> None:
+    """``--scheduler ADDRESS|local:N``: run the work on a Dask cluster (the dask extra)."""
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS|local:N",
+                        help="run on Dask: a running scheduler (tcp://host:8786) or local:N (N worker processes "
+                             f"started for this command); needs the dask extra (default: {default_help})")
+
+
+def add_shard_size(parser: argparse.ArgumentParser, *, unit: str = "audio files") -> None:
+    """``--shard-size N``: write the output as a folder of shards of N ``unit`` (docs/data-model.md)."""
+    parser.add_argument("--shard-size", type=int, default=None, metavar="N",
+                        help=f"write --output as a folder of shard files of N {unit} each plus manifest.json, "
+                             "read as one data set; a re-run keeps the complete shards (default: one file)")
 
 
 def add_partitions(parser: argparse.ArgumentParser, flag: str, *, help: str, required: bool = False) -> None:

@@ -8,7 +8,8 @@ import logging
 from pathlib import Path
 from typing import ClassVar
 
-from audeep.cli.options import ShowOne, add_jobs, add_output, add_params, non_negative_int, params_from_args
+from audeep.cli.options import ShowOne, add_jobs, add_output, add_params, add_scheduler, add_shard_size, \
+    non_negative_int, params_from_args
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,8 @@ class Preprocess(ShowOne):
         add_params(parser.add_argument_group("audio"), SpectrogramOptions, only=_AUDIO_OPTIONS)
         run = parser.add_argument_group("run")
         add_jobs(run)
+        add_scheduler(run)
+        add_shard_size(run)
         run.add_argument("--skip-bad-files", action="store_true",
                          help="skip files that cannot be processed (and list them) instead of failing")
         run.add_argument("--pretend", type=non_negative_int, metavar="INDEX",
@@ -60,8 +63,8 @@ class Preprocess(ShowOne):
             return self._pretend(a, options)
         from audeep.preprocessing.extract import run_extraction
 
-        result = run_extraction(a.basedir, parser=a.parser, output=a.output, jobs=a.jobs,
-                                skip_bad_files=a.skip_bad_files,
+        result = run_extraction(a.basedir, parser=a.parser, output=a.output, jobs=a.jobs, scheduler=a.scheduler,
+                                skip_bad_files=a.skip_bad_files, shard_size=a.shard_size,
                                 progress=None if self.app.options.verbose_level > 0 else False, **options)
         info = {
             "output": str(a.output),

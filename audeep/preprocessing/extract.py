@@ -23,13 +23,14 @@ from pathlib import Path
 import numpy as np
 
 from audeep._atomic import refuse_overwriting_inputs
+from audeep.dataset.shard_output import ShardedOutput
 from audeep.errors import AudeepError, AudioError, DataSetError, ParameterError
 from audeep.preprocessing.audio import audio_info, load_signal
 from audeep.preprocessing.options import SpectrogramOptions
 from audeep.preprocessing.parsers import parse_collection
 from audeep.preprocessing.plan import FilePlan, plan_extraction, read_header
 from audeep.preprocessing.spectrogram import db_spectrogram, scale_unit, split_chunks
-from audeep.preprocessing.workers import LocalWorkers
+from audeep.cluster.executors import open_executor
 
 __all__ = [
     "PAD_VALUE",
@@ -299,7 +300,7 @@ def _memory_dataset(memory: _MemorySink, layout: _Layout, *, feature_dims: dict,
 
 
 def _write_rows(results, *, plan: FilePlan, parser, parser_name: str, opts: SpectrogramOptions, output, basedir,
-                skipped: list, skip_bad_files: bool, progress, command: str) -> ExtractionResult:
+                skipped: list, skip_bad_files: bool, progress, command: str, shards=None) -> ExtractionResult:
     """Stream ``(instance, (chunks, valid frames))`` results into the output file (or memory)."""
     from audeep.dataset.schema import provenance_attrs
     from audeep.dataset.writer import DataSetWriter
@@ -312,13 +313,13 @@ def _write_rows(results, *, plan: FilePlan, parser, parser_name: str, opts: Spec
                                progress=progress)
     dataset = None
     if output is not None:
-        with DataSetWriter(output, feature_dims=feature_dims, num_folds=layout.num_folds, label_map=layout.label_map,
-                           with_nominal=layout.with_labels, with_numeric=layout.with_labels,
-                           with_partition=layout.with_partition, with_length=layout.with_length,
-                           attrs=attrs) as sink:
+        with (shards.writer if shards else DataSetWriter)(
+                output, feature_dims=feature_dims, num_folds=layout.num_folds, label_map=layout.label_map,
+                with_nominal=layout.with_labels, with_numeric=layout.with_labels,
+                with_partition=layout.with_partition, with_length=layout.with_length, attrs=attrs) as sink:
             rows = _Rows(sink, layout)
             stream(rows)
-            if rows.files == 0:
+            if rows.files == 0 and not (shards and shards.reuse):
                 raise DataSetError(f"{basedir}: every file failed; nothing to write")
     else:
         rows = _Rows(_MemorySink(), layout)
@@ -326,7 +327,8 @@ def _write_rows(results, *, plan: FilePlan, parser, parser_name: str, opts: Spec
         if rows.files == 0:
             raise DataSetError(f"{basedir}: every file failed; nothing to write")
         dataset = _memory_dataset(rows.sink, layout, feature_dims=feature_dims, attrs=attrs)
-    return ExtractionResult(skipped=skipped, parser=parser_name, output=output, instances=rows.count,
+    return ExtractionResult(skipped=skipped, parser=parser_name, output=output,
+                            instances=shards.instances(rows.count) if shards else rows.count,
                             feature_shape=(plan.frames, plan.bins),
                             num_labels=len(layout.label_map) if layout.with_labels else 0,
                             num_folds=layout.num_folds, variable_length=layout.with_length, _dataset=dataset)
@@ -352,8 +354,8 @@ def _bad_files_error(skipped: list, total: int | None = None) -> AudioError:
     return AudioError(skipped[0][1] + more, parameter=("skip_bad_files", "resample", "chunk_count", "chunk_length"))
 
 
-def run_extraction(basedir, *, parser=None, output=None, jobs: int | None = None,
-                   skip_bad_files: bool = False, progress: bool | None = None,
+def run_extraction(basedir, *, parser=None, output=None, jobs: int | None = None, scheduler: str | None = None,
+                   skip_bad_files: bool = False, progress: bool | None = None, shard_size: int | None = None,
                    command: str = "preprocess", **options) -> ExtractionResult:
     """Extract spectrograms of every file of a collection into a data set.
 
@@ -367,10 +369,16 @@ def run_extraction(basedir, *, parser=None, output=None, jobs: int | None = None
         netCDF file to write (atomically); default: an in-memory data set.
     jobs : int, optional
         Worker processes (default: all cores).
+    scheduler : str, optional
+        Run the files on Dask instead: ``"local:N"`` or a scheduler's address (see
+        :func:`audeep.cluster.open_executor`); the output is the same.
     skip_bad_files : bool
         Skip files that cannot be processed (listed in the result) instead of failing.
     progress : bool, optional
         Show a progress bar on stderr (default: when stderr is a terminal).
+    shard_size : int, optional
+        Write ``output`` as a folder of shards of this many files (:mod:`audeep.dataset.shards`); a re-run
+        keeps the complete shards.
     command : str
         Recorded in the provenance attributes.
     **options
@@ -388,14 +396,16 @@ def run_extraction(basedir, *, parser=None, output=None, jobs: int | None = None
     """
     opts = SpectrogramOptions.from_kwargs(**options)
     p, instances, parser_name = parse_collection(basedir, parser=parser)
-    if output is not None:
+    shards = ShardedOutput.for_files(output, [i.filename for i in instances], shard_size=shard_size, key=dict(
+        opts.parameters(), basedir=str(basedir), parser=parser_name, command=command))
+    if output is not None and shards is None:
         output = Path(output)
         _check_output(output)
         refuse_overwriting_inputs(output=output, inputs=[i.path for i in instances])
-    with LocalWorkers(int(jobs or os.cpu_count() or 1), len(instances)) as workers:
-        paths = [str(i.path) for i in instances]
+    with open_executor(jobs=jobs, scheduler=scheduler, num_files=len(instances)) as workers:
+        paths = [str(i.path) if scheduler is None else os.path.abspath(i.path) for i in instances]  # any cwd
         headers = workers.map(read_header, paths)
-        spectrograms = workers.map(functools.partial(_process, options=opts), paths)  # queued behind the headers
+        spectrograms = workers.map(functools.partial(_process, options=opts), shards.todo(paths) if shards else paths)
         plan = plan_extraction(instances, opts, headers=headers)
         skipped = list(plan.bad)
         if skipped and not skip_bad_files:
@@ -406,10 +416,11 @@ def run_extraction(basedir, *, parser=None, output=None, jobs: int | None = None
             raise DataSetError(f"{basedir}: none of the {len(instances)} files can be processed; the first: "
                                f"{skipped[0][1]}", parameter=("chunk_count", "chunk_length"))
         planned = {id(i) for i in plan.instances}
-        results = ((inst, result) for inst, result in zip(instances, spectrograms) if id(inst) in planned)
+        results = ((inst, result) for inst, result in zip(shards.todo(instances) if shards else instances, spectrograms)
+                   if id(inst) in planned)
         result = _write_rows(results, plan=plan, parser=p, parser_name=parser_name, opts=opts, output=output,
                              basedir=basedir, skipped=skipped, skip_bad_files=skip_bad_files, progress=progress,
-                             command=command)
+                             command=command, shards=shards)
     if skipped:
         log.warning("skipped %d bad files: %s", len(skipped), ", ".join(s[0] for s in skipped))
     return result
@@ -429,7 +440,7 @@ def extract_spectrograms(basedir, *, parser=None, output=None, **options):
         Write the data set to this netCDF file (atomically) and return it opened
         lazily; default an in-memory data set.
     **options
-        ``jobs``, ``skip_bad_files``, ``progress`` and the fields of
+        ``jobs``, ``scheduler``, ``skip_bad_files``, ``progress`` and the fields of
         :class:`SpectrogramOptions` (``window_width=0.04``, ``window_overlap=0.02``,
         ``mel_bands``, ``clip_below``, ``clip_above``, ``channels``, ``resample``,
         ``fixed_length``, ``center_fixed``, ``chunk_length``, ``chunk_count``).

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from audeep.dataset.shard_output import ShardedOutput
 from audeep.errors import AudioError, DataSetError, ParameterError
 from audeep.preprocessing.audio import AUDIO_EXTENSIONS
 from audeep.preprocessing.extract import PAD_VALUE
@@ -93,16 +94,30 @@ def collect_paths(inputs=(), *, input_list=None) -> tuple:
     return files, folders
 
 
-def _check_output(output: Path, files: list, folders: list) -> None:
+def _check_output(output: Path, files: list, folders: list, *, folder: bool = False) -> None:
     """ParameterError for an output that is an input or lies inside a scanned folder."""
     from audeep._atomic import refuse_overwriting_inputs
 
-    refuse_overwriting_inputs(output=output, inputs=files)
+    refuse_overwriting_inputs(output=output, inputs=files, folder=folder)
     target = output.resolve()
     inside = next((f for f in folders if f.resolve() in target.parents), None)
     if inside is not None:
         raise ParameterError(f"output {output}: inside the scanned folder {inside}; write the features elsewhere",
                              parameter="output")
+
+
+def _output_plan(output, format, inputs, input_list, *, shard_size, key: dict) -> tuple:
+    """(output path, format, recordings to process, ShardedOutput or None), checked before any work.
+
+    With ``shard_size`` the recordings of complete shards are left out: they are not decoded again.
+    """
+    output = Path(output)
+    fmt = output_format(output, format or ("netcdf" if shard_size is not None else None))
+    files, folders = collect_paths(inputs, input_list=input_list)
+    _check_output(output, files, folders, folder=shard_size is not None)
+    shards = ShardedOutput.for_files(output, [str(f) for f in files], shard_size=shard_size, format=fmt,
+                                     key=dict(key, command="extract"))
+    return output, fmt, (shards.todo(files) if shards else files), shards
 
 
 @dataclass
@@ -173,6 +188,8 @@ class Extractor:
         from audeep.training.runs import load_autoencoder
 
         self.run_dir = Path(run_dir)
+        #: what a Dask worker needs to load the same extractor (audeep.cluster.extraction)
+        self.arguments = dict(options, epoch=epoch, features=features, hop=hop, batch_size=batch_size)
         config = read_run_config(self.run_dir)
         self.options = with_overrides(config.get("preprocessing"), options, run=str(run_dir))
         self.windowing = Windowing(self.options, hop=hop)
@@ -202,15 +219,24 @@ class Extractor:
         """Feature dimension name -> size of one row."""
         return dict(zip(self.model.feature_dims(), self.generated_shape))
 
-    def _encode(self, spectrograms: list, lengths: np.ndarray) -> np.ndarray:
-        """Features [n, *generated_shape] of spectrograms of any lengths (padded with PAD_VALUE)."""
+    def block_shape(self, frames) -> tuple:
+        """(rows, time steps) of the block that encodes the next batch, of spectrograms of ``frames`` steps.
+
+        XLA compiles once per batch shape: a last, smaller batch takes the shape of the full ones
+        (filled with copies of its first row, dropped after encoding) instead of a second compilation.
+        """
+        steps = self.time_steps if self.keeps_time else max(self.time_steps, *frames)
+        rows = max(len(frames), self._batch_rows.get(steps, 0))
+        self._batch_rows[steps] = rows
+        return rows, steps
+
+    def _encode(self, spectrograms: list, lengths: np.ndarray, shape: "tuple | None" = None) -> np.ndarray:
+        """Features [n, *generated_shape] of spectrograms of any lengths (padded with PAD_VALUE) in a block
+        of ``shape`` (rows, steps) (default :meth:`block_shape`)."""
         from audeep.training.features import encode_block
 
-        steps = self.time_steps if self.keeps_time else max(self.time_steps, *(s.shape[0] for s in spectrograms))
+        rows, steps = shape or self.block_shape([s.shape[0] for s in spectrograms])
         n = len(spectrograms)
-        # XLA compiles once per batch shape: a last, smaller batch takes the shape of the full ones
-        # (filled with copies of its first row, dropped below) instead of a second compilation
-        rows = max(n, self._batch_rows.get(steps, 0))
         block = np.empty((rows, steps, self.bins), np.float32)
         block[:n] = PAD_VALUE
         for i, spec in enumerate(spectrograms):
@@ -218,21 +244,24 @@ class Extractor:
         block[n:] = block[0]
         lengths = np.minimum(np.concatenate([lengths, np.repeat(lengths[:1], rows - n)]), steps).astype(np.int32)
         shape = (steps if self.keeps_time else None, self.bins)
-        self._batch_rows[steps] = rows
         return encode_block(self.model, block, lengths, features=self.features_kind, shape=shape)[:n]
 
-    def warm_up(self) -> None:
-        """Compile the encoder for full batches now (e.g. while workers decode the first recordings)."""
-        self._batch_rows[self.time_steps] = self.batch_size
-        self._encode([np.zeros((self.time_steps, self.bins), np.float32)], np.array([self.time_steps], np.int32))
+    def warm_up(self, *, compile: bool = True) -> None:
+        """Compile the encoder for full batches now (e.g. while workers decode the first recordings).
 
-    def _rows(self, pending: list) -> Rows:
+        Without ``compile``, only the batch shape is fixed (workers encode)."""
+        self._batch_rows[self.time_steps] = self.batch_size
+        if compile:
+            self._encode([np.zeros((self.time_steps, self.bins), np.float32)], np.array([self.time_steps], np.int32))
+
+    def rows_of(self, pending: list, shape: "tuple | None" = None) -> Rows:
+        """The rows of ``(name, Windows)`` recordings, encoded together in a block of ``shape`` (rows, steps)."""
         specs = [s for _, w in pending for s in w.spectrograms]
         lengths = np.concatenate([w.lengths for _, w in pending])
         files = [name for name, w in pending for _ in w.spectrograms]
         numbers = np.concatenate([np.arange(len(w.spectrograms)) for _, w in pending])
         return Rows(files, numbers, np.concatenate([w.starts for _, w in pending]),
-                    np.concatenate([w.ends for _, w in pending]), self._encode(specs, lengths))
+                    np.concatenate([w.ends for _, w in pending]), self._encode(specs, lengths, shape))
 
     def _note_rate(self, rate: int, name: str) -> None:
         if rate != self.sample_rate and rate not in self._rates:
@@ -262,14 +291,14 @@ class Extractor:
                 pending.append((name, windows))
                 count += len(windows.spectrograms)
                 if count >= self.batch_size:
-                    yield self._rows(pending)
+                    yield self.rows_of(pending)
                     pending, count = [], 0
             if pending:
-                yield self._rows(pending)
+                yield self.rows_of(pending)
 
 
     def features(self, paths, *, input_list=None, jobs: int = 1, skip_bad_files: bool = False,
-                 as_frame: bool = True, progress: "bool | None" = False):
+                 as_frame: bool = True, progress: "bool | None" = False, scheduler: "str | None" = None):
         """Features of recordings: files, folders (scanned for audio) or globs.
 
         Parameters
@@ -284,6 +313,9 @@ class Extractor:
         as_frame : bool
             Return a DataFrame (default) or a :class:`~audeep.training.feature_outputs.Rows`
             (``files``, ``starts``, ``ends``, ``features`` arrays).
+        scheduler : str, optional
+            Decode and encode on Dask workers (``"local:N"`` or a scheduler's address); the
+            features are the same.
 
         Returns
         -------
@@ -291,14 +323,23 @@ class Extractor:
             Index (file, start, end) in seconds, columns ``feature_0, ...``; one row per
             window (fixed-length and chunked runs) or per file (variable-length runs).
         """
-        from audeep.preprocessing.workers import LocalWorkers
+        from audeep.cluster.executors import open_executor
 
         files, _ = collect_paths(paths, input_list=input_list)
-        with LocalWorkers(int(jobs), len(files)) as workers:
-            rows = Rows.concat(list(self.iter_rows(_decoded(files, workers, self.windowing), skipped=[],
-                                                   skip_bad_files=skip_bad_files, progress=progress,
-                                                   total=len(files))), self.generated_shape)
+        with open_executor(jobs=jobs, scheduler=scheduler, num_files=len(files)) as workers:
+            rows = Rows.concat(list(self._stream(files, workers, scheduler=scheduler, skipped=[],
+                                                 skip_bad_files=skip_bad_files, progress=progress)),
+                               self.generated_shape)
         return rows.frame() if as_frame else rows
+
+    def _stream(self, files: list, workers, *, scheduler, skipped: list, skip_bad_files: bool, progress):
+        """Rows of ``files``: decoded by local ``workers`` and encoded here, or (``scheduler``) both on Dask."""
+        if scheduler is None:
+            return self.iter_rows(_decoded(files, workers, self.windowing), skipped=skipped,
+                                  skip_bad_files=skip_bad_files, progress=progress, total=len(files))
+        from audeep.cluster.extraction import remote_rows
+
+        return remote_rows(workers, self, files, skipped=skipped, skip_bad_files=skip_bad_files, progress=progress)
 
     def features_of(self, signal, *, sample_rate: int, name: str = "signal", as_frame: bool = True):
         """Features of an in-memory recording.
@@ -334,7 +375,8 @@ def load_extractor(run_dir, **kwargs) -> Extractor:
 def extract_features(*, run_dir, inputs=(), output, input_list=None, format: "str | None" = None,
                      features: str = "bottleneck", hop: "float | None" = None, epoch: "int | None" = None,
                      jobs: "int | None" = None, batch_size: int = 256, threads: "int | None" = None,
-                     skip_bad_files: bool = False, progress: "bool | None" = None, **options) -> ExtractionSummary:
+                     skip_bad_files: bool = False, progress: "bool | None" = None, scheduler: "str | None" = None,
+                     shard_size: "int | None" = None, **options) -> ExtractionSummary:
     """Write the features of recordings into one output (netCDF, CSV or Parquet), in one pass.
 
     Parameters
@@ -359,6 +401,11 @@ def extract_features(*, run_dir, inputs=(), output, input_list=None, format: "st
         Leave out (and list) recordings that cannot be processed instead of failing.
     progress : bool, optional
         Progress on stderr: a bar on a terminal, log records otherwise (default); False: none.
+    scheduler : str, optional
+        Decode and encode on Dask workers (``"local:N"`` or a scheduler's address), each
+        loading the model once; the output is the same.
+    shard_size : int, optional
+        Write ``output`` (netCDF) as shards of this many recordings; a re-run keeps the complete ones.
 
     Returns
     -------
@@ -371,33 +418,34 @@ def extract_features(*, run_dir, inputs=(), output, input_list=None, format: "st
         an output that is an input or inside a scanned folder, or (without
         ``skip_bad_files``) a bad recording; no output file is left behind.
     """
+    from audeep.cluster.executors import open_executor
     from audeep.dataset.schema import provenance_attrs
-    from audeep.preprocessing.workers import LocalWorkers
 
-    output = Path(output)
-    fmt = output_format(output, format)
-    files, folders = collect_paths(inputs, input_list=input_list)
-    _check_output(output, files, folders)
+    output, fmt, files, shards = _output_plan(output, format, inputs, input_list, shard_size=shard_size, key=dict(
+        options, run=str(run_dir), epoch=epoch, features=features, hop=hop))
     config = read_run_config(run_dir)  # not a run: fail before starting workers
     windowing = Windowing(with_overrides(config.get("preprocessing"), options, run=str(run_dir)), hop=hop)
     skipped, written, count = [], 0, 0
     # the workers start (fork) and decode while TensorFlow and the model load
-    with LocalWorkers(int(jobs or os.cpu_count() or 1), len(files)) as workers:
-        results = _decoded(files, workers, windowing)
-        if threads is None and workers.jobs > 1:  # the decoding workers need cores too
+    with open_executor(jobs=jobs, scheduler=scheduler, num_files=len(files)) as workers:
+        results = _decoded(files, workers, windowing) if scheduler is None else None
+        if threads is None and scheduler is None and workers.jobs > 1:  # the decoding workers need cores too
             threads = max(1, (os.cpu_count() or 1) // 2)
         extractor = Extractor(run_dir, epoch=epoch, features=features, hop=hop, batch_size=batch_size,
                               threads=threads, **options)
         if len(files) >= extractor.batch_size:
-            extractor.warm_up()
+            extractor.warm_up(compile=scheduler is None)
         attrs = provenance_attrs(command="extract", parameters=extractor.provenance())
-        with open_output(output, fmt, feature_dims=extractor.feature_dims, attrs=attrs) as sink:
-            for rows in extractor.iter_rows(results, skipped=skipped, skip_bad_files=skip_bad_files,
-                                            progress=progress, total=len(files)):
+        stream = extractor.iter_rows(results, skipped=skipped, skip_bad_files=skip_bad_files, progress=progress,
+                                     total=len(files)) if results is not None else \
+            extractor._stream(files, workers, scheduler=scheduler, skipped=skipped, skip_bad_files=skip_bad_files,
+                              progress=progress)
+        with open_output(output, fmt, feature_dims=extractor.feature_dims, attrs=attrs, shards=shards) as sink:
+            for rows in stream:
                 sink.add(rows)
                 written += len(rows.files)
                 count += len(dict.fromkeys(rows.files))
-            if count == 0:
+            if count == 0 and not (shards and shards.reuse):
                 raise DataSetError(f"output {output}: every one of the {len(files)} recordings failed; nothing "
                                    "to write", parameter="output")
     if skipped:

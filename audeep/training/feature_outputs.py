@@ -11,6 +11,7 @@ name unless the whole output was written.
 from __future__ import annotations
 
 import contextlib
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -163,7 +164,7 @@ def _pyarrow():
 
 
 @contextlib.contextmanager
-def open_output(path, format: str, *, feature_dims: dict, attrs: dict):
+def open_output(path, format: str, *, feature_dims: dict, attrs: dict, shards=None):
     """A writer of :class:`Rows` (its ``add`` method) into ``path`` in ``format``, atomic.
 
     Parameters
@@ -174,10 +175,13 @@ def open_output(path, format: str, *, feature_dims: dict, attrs: dict):
         Feature dimension name -> size (netCDF keeps them; the tables flatten them).
     attrs : dict
         Provenance attributes (netCDF only).
+    shards : audeep.dataset.shard_output.ShardedOutput, optional
+        Write ``path`` as a folder of shards (netCDF only).
     """
     path = Path(path)
     if format == "netcdf":
-        with _NetCDF(path, feature_dims=feature_dims, attrs=attrs) as writer:
+        make = functools.partial(shards.writer, writer_class=_NetCDF) if shards is not None else _NetCDF
+        with make(path, feature_dims=feature_dims, attrs=attrs) as writer:
             yield writer
         return
     with _Table(path, format) as table:

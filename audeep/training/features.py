@@ -20,6 +20,7 @@ from audeep._params import positive_int
 from audeep._progress import Progress
 from audeep.dataset import DataSet, DataSetWriter, check_finite, provenance_attrs
 from audeep.dataset.coerce import accepts_paths, as_dataset
+from audeep.dataset.shard_output import ShardedOutput
 from audeep.errors import ParameterError
 from audeep.training.runs import check_generated, load_autoencoder, resolve_epochs
 
@@ -40,18 +41,26 @@ def _encoder(model, shape, features, padded=True):
 def _compile_encoder(model, shape, features, padded=True):
     import tensorflow as tf
 
-    from audeep._tensorflow import use_xla
+    from audeep._tensorflow import cpu_cores, use_xla
 
-    spec = tf.TensorSpec((None,) + tuple(shape), tf.float32)
-    lengths_spec = tf.TensorSpec((None,), tf.int32)
-    jit = use_xla()
-    if not padded:  # (x) only: the unmasked computation, fixed-length data pays nothing for masking
-        return tf.function(lambda x: model.features(x, features=features), input_signature=[spec], jit_compile=jit)
+    signature = [tf.TensorSpec((None,) + tuple(shape), tf.float32)]
+    if padded:
+        signature.append(tf.TensorSpec((None,), tf.int32))
 
-    def encode(x, lengths):
+    def encode(x, lengths=None):  # unpadded: (x) only, fixed-length data pays nothing for masking
         return model.features(x, features=features, lengths=lengths)
 
-    return tf.function(encode, input_signature=[spec, lengths_spec], jit_compile=jit)
+    if not use_xla() or cpu_cores() < 2:
+        return tf.function(encode, input_signature=signature, jit_compile=use_xla())
+    # XLA on CPU: two halves of the batch, compiled separately, run at once on the inter-op
+    # threads (2 cores: 1.16-1.21x the whole batch in one XLA call, same values)
+    compiled = tf.function(encode, jit_compile=True)
+
+    def halves(*args):
+        middle = tf.shape(args[0])[0] // 2
+        return tf.concat([compiled(*[a[:middle] for a in args]), compiled(*[a[middle:] for a in args])], 0)
+
+    return tf.function(halves, input_signature=signature, jit_compile=False)
 
 
 def encode_block(model, block, lengths, *, features: str = "bottleneck", shape=None) -> np.ndarray:
@@ -80,16 +89,24 @@ def encode_block(model, block, lengths, *, features: str = "bottleneck", shape=N
     return values
 
 
-def _batches(model, dataset: DataSet, batch_size: int, features: str = "bottleneck"):
+def encode_rows(model, dataset: DataSet, rows, block, *, features: str = "bottleneck") -> np.ndarray:
+    """Features [len(rows), *generated_shape] of the spectrograms ``block`` of ``dataset``'s ``rows``."""
+    check_finite(block, dataset=dataset, rows=rows)
+    all_lengths = dataset.lengths
+    lengths = (np.full(len(rows), block.shape[1], np.int32) if all_lengths is None
+               else all_lengths[rows].astype(np.int32))
+    return encode_block(model, block, lengths, features=features, shape=dataset.feature_shape)
+
+
+def _batches(model, dataset: DataSet, batch_size: int, features: str = "bottleneck", encoded=None):
     batch_size = positive_int("batch_size", batch_size)
     model.check_input_shape(dataset.feature_shape)
     model.generated_shape(dataset.feature_shape, features)  # an unsupported choice fails before any work
-    all_lengths = dataset.lengths
+    if encoded is not None:  # (rows, features) of the same batches, encoded elsewhere (Dask workers)
+        yield from encoded
+        return
     for rows, block in dataset.iter_batches(batch_size=batch_size):
-        check_finite(block, dataset=dataset, rows=rows)
-        lengths = (np.full(len(rows), block.shape[1], np.int32) if all_lengths is None
-                   else all_lengths[rows].astype(np.int32))
-        yield rows, encode_block(model, block, lengths, features=features, shape=dataset.feature_shape)
+        yield rows, encode_rows(model, dataset, rows, block, features=features)
 
 
 @accepts_paths("dataset")
@@ -127,7 +144,7 @@ def _kept_lengths(model, dataset: DataSet):
 
 
 def write_features(model, dataset: DataSet, output, *, batch_size: int = 500, features: str = "bottleneck",
-                   provenance: "dict | None" = None) -> Path:
+                   provenance: "dict | None" = None, encoded=None, shard_size: "int | None" = None) -> Path:
     """Stream the features of all instances into a new data set file (atomic).
 
     Parameters
@@ -138,20 +155,32 @@ def write_features(model, dataset: DataSet, output, *, batch_size: int = 500, fe
     batch_size : int
     provenance : dict, optional
         ``command`` and ``parameters`` attributes for the output.
+    encoded : callable, optional
+        ``encoded(indices)``: ``(rows, features)`` of every batch of ``batch_size`` of the
+        instances ``indices`` (None: all), in order, encoded elsewhere
+        (:func:`audeep.cluster.generation.encoded_batches`); default: encoded here.
+    shard_size : int, optional
+        Write ``output`` as a folder of shards of about this many instances (a file's chunks
+        stay in one shard; :mod:`audeep.dataset.shards`); a re-run keeps the complete shards.
 
     Returns
     -------
     pathlib.Path
     """
     output = Path(output)
+    shards = ShardedOutput.for_instances(output, dataset, shard_size=shard_size, parameter="outputs",
+                                         key=dict(provenance or {}, input=str(dataset.path), features=features))
+    todo = shards.todo_rows(dataset.filenames) if shards is not None else None
+    if todo is not None:  # only the instances of the shards not complete yet
+        dataset = dataset.select(todo)
     attrs = provenance_attrs(command=provenance.get("command", ""),
                              parameters=provenance.get("parameters", {})) if provenance else None
     dims = dict(zip(model.feature_dims(), model.generated_shape(dataset.feature_shape, features)))
     lengths = _kept_lengths(model, dataset)
-    with DataSetWriter.like(dataset, output, feature_dims=dims, attrs=attrs,
-                            with_length=lengths is not None) as writer:
+    with (shards.like if shards else DataSetWriter.like)(dataset, output, feature_dims=dims, attrs=attrs,
+                                                         with_length=lengths is not None) as writer:
         with Progress(-(-dataset.num_instances // batch_size), desc=output.name, unit="batch") as bar:
-            for rows, block in _batches(model, dataset, batch_size, features):
+            for rows, block in _batches(model, dataset, batch_size, features, encoded and encoded(todo)):
                 writer.append_rows(dataset, rows, features=block, lengths=None if lengths is None else lengths[rows])
                 bar.update(1)
     return output
@@ -159,7 +188,8 @@ def write_features(model, dataset: DataSet, output, *, batch_size: int = 500, fe
 
 def generate_features(*, run_dir, input, outputs: Sequence, epochs: "Sequence[int] | None" = None,
                       batch_size: int = 500, features: str = "bottleneck", kind: "str | None" = None,
-                      threads: "int | None" = None, provenance: "dict | None" = None) -> list:
+                      threads: "int | None" = None, provenance: "dict | None" = None,
+                      scheduler: "str | None" = None, shard_size: "int | None" = None) -> list:
     """Write the features of ``input`` for one or more checkpoints of a run.
 
     Parameters
@@ -181,6 +211,11 @@ def generate_features(*, run_dir, input, outputs: Sequence, epochs: "Sequence[in
         TensorFlow intra-op threads (default: all cores).
     provenance : dict, optional
         ``command`` and ``parameters`` attributes for the outputs.
+    scheduler : str, optional
+        Encode on Dask workers (``"local:N"`` or a scheduler's address), batches of rows of
+        the input file; the output is the same.
+    shard_size : int, optional
+        Write every output as a folder of shards (see :func:`write_features`).
 
     Returns
     -------
@@ -204,7 +239,8 @@ def generate_features(*, run_dir, input, outputs: Sequence, epochs: "Sequence[in
         raise ParameterError("outputs: the output files must differ", parameter="outputs")
     dataset = as_dataset(input, parameter="input")
     for output in outputs:
-        refuse_overwriting_inputs(output=output, inputs=[dataset.path], parameter="outputs")
+        refuse_overwriting_inputs(output=output, inputs=[dataset.path], parameter="outputs",
+                                  folder=shard_size is not None)
     shape = tuple(config.get("training", {}).get("feature_shape", dataset.feature_shape))
     if len(dataset.feature_shape) != len(shape) or dataset.feature_shape[1:] != tuple(shape[1:]):
         raise ParameterError(f"{dataset.path or 'input'}: features of shape {dataset.feature_shape} do not fit "
@@ -212,10 +248,16 @@ def generate_features(*, run_dir, input, outputs: Sequence, epochs: "Sequence[in
     # one big batch per call: intra-op parallelism over all cores pays here (2 cores, XLA: 1266
     # vs 815 spectrograms/s with the training loop's single intra-op thread)
     configure_threads(threads if threads is not None else (os.cpu_count() or 1))
+    from audeep.cluster.generation import encoded_batches, generation_executor
+
     written = []
-    for epoch, output in zip(epochs, outputs):
-        model = load_autoencoder(run_dir, epoch=epoch, kind=kind)
-        written.append((epoch, write_features(model, dataset, output, batch_size=batch_size, features=features,
-                                              provenance=provenance)))
-        log.info("epoch %d: wrote %s", epoch, output)
+    with generation_executor(input, dataset, scheduler=scheduler, batch_size=batch_size) as executor:
+        for epoch, output in zip(epochs, outputs):
+            model = load_autoencoder(run_dir, epoch=epoch, kind=kind)
+            encoded = encoded_batches(executor, dataset, run_dir=run_dir, epoch=epoch, kind=kind,
+                                      batch_size=batch_size, features=features, threads=threads,
+                                      encode=encode_rows)
+            written.append((epoch, write_features(model, dataset, output, batch_size=batch_size, features=features,
+                                                  provenance=provenance, encoded=encoded, shard_size=shard_size)))
+            log.info("epoch %d: wrote %s", epoch, output)
     return written
