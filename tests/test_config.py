@@ -43,6 +43,8 @@ def _other_value(field):
     check, default = field.metadata["check"], field.default
     if field.name == "num_epochs":
         return 1
+    if field.name == "devices":
+        return "all"  # one device in this process: trains as the default (tests/test_devices.py: several)
     if check is boolean:
         return not default
     if check is positive_int:  # small, to keep the models tiny

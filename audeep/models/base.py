@@ -48,6 +48,7 @@ from audeep.models.layers import (
     time_mask,
     window_indices,
 )
+from audeep.models.replicas import build_without_data, distributed_train_step, replica_context
 
 __all__ = ["MODEL_KINDS", "AutoencoderBase", "register_kind", "rmse", "saved_model_loading"]
 
@@ -155,8 +156,16 @@ class AutoencoderBase(keras.Model):
             return data[0], (data[1] if len(data) > 1 else None)
         return data, None
 
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Keras' build under a strategy reads a batch of the data (see audeep.models.replicas)
+        if not build_without_data(self):
+            super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
+
     def train_step(self, data):
         x, lengths = self._unpack(data)
+        context = replica_context()
+        if context is not None:  # several devices: the loss of the global batch
+            return distributed_train_step(self, context, x, lengths)
         with tf.GradientTape() as tape:
             recon = self(x, training=True, lengths=lengths)
             loss = self.loss_fn(x, recon, lengths)

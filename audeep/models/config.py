@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 
 from audeep._params import (
+    Check,
     boolean,
     check_fields,
     keep_probability,
@@ -44,6 +45,7 @@ __all__ = [
     "CELLS",
     "CELL_CHECK",
     "DECODERS",
+    "DEVICES_CHECK",
     "FEATURE_CHOICES",
     "MODEL_CONFIGS",
     "FrequencyAutoencoderConfig",
@@ -221,6 +223,16 @@ def config_class(kind: str) -> type:
 
 
 # ---------------------------------------------------------------- training
+def _device_count(value):
+    if isinstance(value, str) and value.strip().lower() == "all":
+        return "all"
+    return positive_int.convert(value)
+
+
+#: Check of the devices to train on: a count or "all" (see :mod:`audeep.training.devices`).
+DEVICES_CHECK = Check(_device_count, "a positive integer or 'all'", "N|all")
+
+
 @dataclasses.dataclass(frozen=True)
 class TrainingConfig(_Checked):
     """The options of a training run (recorded in the run's ``config.json``)."""
@@ -233,3 +245,6 @@ class TrainingConfig(_Checked):
     seed: int = param(42, check=seed_check, help="random seed")
     threads: int | None = param(None, check=optional_positive_int, help="TensorFlow intra-op threads",
                                 default_help="1 on up to 2 cores, else TensorFlow's choice")
+    devices: int | str = param(1, check=DEVICES_CHECK,
+                               help="devices to train on, N or all: the GPUs of this host, else its CPU devices; each "
+                                    "batch of batch_size instances is split across them")

@@ -195,7 +195,9 @@ def train_autoencoder(*, kind: str, inputs: Sequence, run_dir, architecture=None
         The fields of :class:`audeep.models.config.TrainingConfig`: ``num_epochs`` (total
         epochs of the run, resumed ones included), ``batch_size``, ``learning_rate`` (Adam;
         gradients are clipped by value to [-2, 2]), ``checkpoints_to_keep``, ``seed`` (seeds
-        weights, shuffling, dropout and noise), ``threads`` (TensorFlow intra-op threads).
+        weights, shuffling, dropout and noise), ``threads`` (TensorFlow intra-op threads),
+        ``devices`` (a count or ``"all"``: train on several devices of this host, each batch
+        split across them; see :mod:`audeep.training.devices`).
 
     Returns
     -------
@@ -208,27 +210,30 @@ def train_autoencoder(*, kind: str, inputs: Sequence, run_dir, architecture=None
         training is writing into, or a run that does not match the inputs.
     """
     from audeep._tensorflow import configure_threads
+    from audeep.training.devices import configure_cpu_devices, device_scope
 
     training = _training_config(options)
     arch = None if resume else _architecture(kind, architecture)
     run_dir = Path(run_dir)
     datasets = [as_dataset(ds, parameter="inputs") for ds in inputs]
     shape = check_inputs(datasets)
+    configure_cpu_devices()  # AUDEEP_CPU_DEVICES, before TensorFlow starts its devices
     configure_threads(training.threads)
-    if resume:
-        model, config, history, start_epoch = _resumed_run(kind, run_dir, training, shape)
-    else:
-        model, config, history, start_epoch = _new_run(kind, run_dir, arch, training, shape, datasets)
-    if start_epoch >= training.num_epochs:
-        log.warning("%s already has %d epochs (num_epochs %d): nothing to train", run_dir, start_epoch,
-                    training.num_epochs)
-        return TrainingResult(run_dir, model, history, list_checkpoints(run_dir))
-    # the input is checked (shapes, finite values) before anything is written
-    data, steps = make_input(datasets, batch_size=training.batch_size, seed=training.seed + start_epoch,
-                             in_memory=in_memory)
-    with claim_run(run_dir, config=config, new=not resume):  # new: checked again under the lock
-        preview = datasets[0].load_features(np.arange(min(3, datasets[0].num_instances)))
-        seconds = _fit(model, data, run_dir=run_dir, history=history, training=training, start_epoch=start_epoch,
-                       steps=steps, progress=progress, preview=preview, shape=shape)
+    with device_scope(training.devices):  # the model is made, loaded and fitted on the devices
+        if resume:
+            model, config, history, start_epoch = _resumed_run(kind, run_dir, training, shape)
+        else:
+            model, config, history, start_epoch = _new_run(kind, run_dir, arch, training, shape, datasets)
+        if start_epoch >= training.num_epochs:
+            log.warning("%s already has %d epochs (num_epochs %d): nothing to train", run_dir, start_epoch,
+                        training.num_epochs)
+            return TrainingResult(run_dir, model, history, list_checkpoints(run_dir))
+        # the input is checked (shapes, finite values) before anything is written
+        data, steps = make_input(datasets, batch_size=training.batch_size, seed=training.seed + start_epoch,
+                                 in_memory=in_memory)
+        with claim_run(run_dir, config=config, new=not resume):  # new: checked again under the lock
+            preview = datasets[0].load_features(np.arange(min(3, datasets[0].num_instances)))
+            seconds = _fit(model, data, run_dir=run_dir, history=history, training=training,
+                           start_epoch=start_epoch, steps=steps, progress=progress, preview=preview, shape=shape)
     mean = float(np.mean(seconds)) if seconds else float("nan")
     return TrainingResult(run_dir, model, history, list_checkpoints(run_dir), mean)
