@@ -15,6 +15,7 @@ import sys
 import time
 
 import numpy as np
+from _machine import describe_machine
 
 
 def build(path, instances, shape):
@@ -62,6 +63,7 @@ def main():
     parser.add_argument("--path", default="/tmp/audeep-bench-big.nc")
     parser.add_argument("--keep", action="store_true", help="keep the file afterwards")
     args = parser.parse_args()
+    print(describe_machine(), flush=True)
     if not os.path.exists(args.path):
         seconds = build(args.path, args.instances, args.shape)
         print(f"built {args.path}: {os.path.getsize(args.path) / 1e9:.2f} GB on disk in {seconds:.1f} s")

@@ -21,6 +21,7 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
+from _machine import describe_machine  # noqa: E402
 
 
 def make_dataset(*, instances, features, folds, classes, seed=0):
@@ -78,6 +79,7 @@ def main():
     parser.add_argument("--epochs", type=int, default=400)
     parser.add_argument("--classes", type=int, default=10)
     args = parser.parse_args()
+    print(describe_machine(), flush=True)
 
     from audeep._tensorflow import import_tensorflow
     from audeep.evaluation import LinearSVM, MLPClassifier, evaluate

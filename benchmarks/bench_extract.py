@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from _machine import describe_machine
 
 SPEC = ["--mel-spectrum", "128", "--window-width", "0.08", "--window-overlap", "0.04", "--fixed-length", "5",
         "--center-fixed", "--clip-below", "-60"]
@@ -62,6 +63,7 @@ def main(argv=None):
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3, help="timed repetitions (medians are reported)")
     args = parser.parse_args(argv)
+    print(describe_machine(), flush=True)
     audeep = [sys.executable, "-m", "audeep"]
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

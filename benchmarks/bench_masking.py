@@ -22,6 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np  # noqa: E402
 from bench_train import make_parser, time_audeep  # noqa: E402
+from _machine import describe_machine  # noqa: E402
 
 
 def padded_data(args, rng):
@@ -63,6 +64,7 @@ def main(argv=None):
     parser.add_argument("--bucket-pool", type=int, default=None,
                         help="batches per pool sorted by length (default: audeep.training.inputs.BUCKET_POOL)")
     args = parser.parse_args(argv)
+    print(describe_machine(), flush=True)
 
     from audeep._tensorflow import configure_threads
     from audeep.training import inputs

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from _machine import describe_machine
 
 
 def build(path: Path, gigabytes: float, shape) -> int:
@@ -61,6 +62,7 @@ def main():
     parser.add_argument("--num-units", type=int, default=16, help="units of the (small) t-RAE")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     args = parser.parse_args()
+    print(describe_machine(), flush=True)
     args.workdir.mkdir(parents=True, exist_ok=True)
     audeep = [sys.executable, "-m", "audeep"]
     print(f"{'command':24s} {'features GB':>11s} {'file MiB':>9s} {'seconds':>8s} {'peak RSS MiB':>13s}")

@@ -1,22 +1,28 @@
-"""Benchmark: ``audeep preprocess`` vs a librosa reference pipeline on ESC-10 (the paper's setting).
+"""Benchmark: ``audeep preprocess`` vs a librosa peer on ESC-10 (the paper's setting), fairly.
 
 Setting: 80 ms window, 40 ms overlap, 128 mel bands, fixed length 5 s centred, clip below -60 dB.
-The reference (one process): librosa.load (native rate) + centre fix + melspectrogram + power_to_db,
-timed after its imports and a warm-up file.  audeep runs as the real command in a subprocess with
-``--jobs N``, timed whole (start-up included), ``--repeat`` times on 100 files and on all of them
-(medians); its peak RSS (main process and workers) is compared between the two (flat memory =
-streaming).  Printed besides: the steady-state rate of the command, files per second beyond its
-fixed start-up and end, ``(all - 100) / (t_all - t_100)``; the same extraction timed inside one
-process after the imports (as the reference is timed); and the floor that decoding alone sets
-(N processes that only read the files with soundfile).
+Fairness rule: whole process against whole process, in-process against in-process.
 
-Usage: python benchmarks/bench_preprocess.py [--data DIR] [--jobs 2] [--repeat 3]
+- whole process: ``audeep preprocess --jobs N`` (the real command) and the librosa peer
+  (``_librosa_peer.py``: imports librosa, loads every file at its native rate, melspectrogram +
+  power_to_db, saves the stacked result), each a child process timed from start to exit, with
+  the peak RSS of its largest process (``wait4``);
+- in-process: audeep's ``run_extraction`` after its imports, and the peer's loop after its
+  imports and its first file (JIT and caches), both on every file;
+- besides: the peer over a 2-process ``multiprocessing.Pool`` (librosa has no parallel mode of
+  its own: an extra line, not the reference), the command's steady state (files beyond the
+  first 100 per extra second), and the ceiling that decoding alone sets (N processes that only
+  read the files with soundfile).
+
+Runs are interleaved (audeep, peer, ...) ``--repeat`` times; medians are printed, and the ratio
+is computed from the medians.
+
+Usage: python benchmarks/bench_preprocess.py [--data DIR] [--jobs 2] [--repeat 3] [--no-pool-peer]
 """
 
 import argparse
 import glob
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -24,45 +30,49 @@ import tempfile
 import time
 from pathlib import Path
 
+from _machine import describe_machine
+
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = HERE.parent.parent / "shared" / "data" / "esc-10"
 OPTIONS = ["--window-width", "0.08", "--window-overlap", "0.04", "--mel-spectrum", "128", "--fixed-length", "5",
            "--center-fixed", "--clip-below", "-60"]
+TARGET = 4.0  # whole command / whole librosa process (issue 21)
 
 
-def librosa_reference(files):
-    import librosa
-    import numpy as np
-
-    # warm-up (numba JIT, caches) outside the timing
-    y, sr = librosa.load(files[0], sr=None)
-    librosa.feature.melspectrogram(y=y, sr=sr, n_fft=3528, hop_length=1764, n_mels=128)
+def whole_process(argv):
+    """Run ``argv`` as a child process; returns (seconds from start to exit, peak RSS in MiB, its stdout)."""
     start = time.perf_counter()
-    for path in files:
-        y, sr = librosa.load(path, sr=None)
-        y = librosa.util.fix_length(y[max(0, (y.size - 5 * sr) // 2):], size=5 * sr)
-        mel = librosa.feature.melspectrogram(y=y, sr=sr, n_fft=int(0.08 * sr), hop_length=int(0.04 * sr),
-                                             n_mels=128, center=False, htk=True, norm=None)
-        np.maximum(librosa.power_to_db(mel, ref=np.max), -60)
-    return time.perf_counter() - start
-
-
-def audeep_run(basedir, output, jobs):
-    """Run the command in a child process; returns (seconds, peak RSS in MiB of its largest process)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "audeep", "-q", "preprocess", "--basedir", str(basedir),
-                    "--output", str(output), "--jobs", str(jobs), *OPTIONS], check=True,
-                   stdout=subprocess.DEVNULL)
+    child = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+    with child.stdout:
+        out = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(peak, before) / 1024
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        sys.exit(f"{argv[:4]} failed with exit status {child.returncode}")
+    return seconds, usage.ru_maxrss / 1024, out
+
+
+def audeep_command(basedir, output, jobs):
+    output.unlink(missing_ok=True)
+    return whole_process([sys.executable, "-m", "audeep", "-q", "preprocess", "--basedir", str(basedir),
+                          "--output", str(output), "--jobs", str(jobs), *OPTIONS])
+
+
+def librosa_peer(files, output, jobs=1):
+    """(seconds, MiB, in-process loop seconds per file or None) of the librosa peer's whole process."""
+    seconds, rss, out = whole_process([sys.executable, str(HERE / "_librosa_peer.py"), str(output),
+                                       *(["--jobs", str(jobs)] if jobs > 1 else []), *files])
+    loop = [line.split() for line in out.splitlines() if line.startswith("loop ")]
+    return seconds, rss, (float(loop[0][2]) / int(loop[0][1]) if loop else None)
 
 
 IN_PROCESS = """
 import sys, time
-import netCDF4, scipy.fft, soundfile, tqdm  # imports outside the timing, as for the reference
+import netCDF4, soundfile  # imports outside the timing, as for the peer
 from audeep.preprocessing.extract import run_extraction
+from audeep.preprocessing.fft import load_fft
+load_fft()
 start = time.perf_counter()
 run_extraction(sys.argv[1], output=sys.argv[2], jobs=int(sys.argv[3]), progress=False, window_width=0.08,
                window_overlap=0.04, mel_bands=128, fixed_length=5, center_fixed=True, clip_below=-60)
@@ -72,9 +82,9 @@ print(time.perf_counter() - start)
 
 def audeep_in_process(basedir, output, jobs):
     """Seconds of run_extraction in a fresh process, its imports done first."""
-    out = subprocess.run([sys.executable, "-c", IN_PROCESS, str(basedir), str(output), str(jobs)], check=True,
-                         capture_output=True, text=True)
-    return float(out.stdout.strip().splitlines()[-1])
+    output.unlink(missing_ok=True)
+    _, _, out = whole_process([sys.executable, "-c", IN_PROCESS, str(basedir), str(output), str(jobs)])
+    return float(out.strip().splitlines()[-1])
 
 
 def _decode(path):
@@ -106,47 +116,67 @@ def subset(data, per_class, tmp):
     return root
 
 
+def measure(args, files, tmp):
+    """Interleaved runs of every variant, ``args.repeat`` times; returns {name: [result, ...]}."""
+    small = subset(args.data, 10, tmp)
+    runs = {"small": [], "all": [], "peer": [], "pool": [], "inproc": []}
+    for _ in range(args.repeat):
+        runs["small"].append(audeep_command(small, Path(tmp) / "small.nc", args.jobs))
+        runs["all"].append(audeep_command(args.data, Path(tmp) / "all.nc", args.jobs))
+        runs["peer"].append(librosa_peer(files, Path(tmp) / "peer.npy"))
+        if args.pool_peer:
+            runs["pool"].append(librosa_peer(files, Path(tmp) / "pool.npy", args.jobs))
+        runs["inproc"].append(audeep_in_process(args.data, Path(tmp) / "inproc.nc", args.jobs))
+    runs["size"] = (Path(tmp) / "all.nc").stat().st_size / 2**20
+    runs["n_small"] = sum(1 for _ in small.glob("*/*.ogg"))
+    return runs
+
+
+def report(args, files, runs, t_decode):
+    n, med = len(files), statistics.median
+    t_all, t_small = med(r[0] for r in runs["all"]), med(r[0] for r in runs["small"])
+    t_peer, t_inproc = med(r[0] for r in runs["peer"]), med(runs["inproc"])
+    peer_loop = med(r[2] for r in runs["peer"]) * n
+    rss_all, rss_small = med(r[1] for r in runs["all"]), med(r[1] for r in runs["small"])
+    print(f"files: {n} ESC-10 clips, jobs: {args.jobs}, medians of {args.repeat} interleaved runs")
+    print("whole process vs whole process (start to exit, imports and writing the output included):")
+    print(f"  librosa peer, one process: {t_peer:.2f} s, {n / t_peer:.1f} files/s, "
+          f"peak RSS {med(r[1] for r in runs['peer']):.0f} MiB")
+    print(f"  audeep preprocess --jobs {args.jobs}: {t_all:.2f} s, {n / t_all:.1f} files/s, peak RSS {rss_all:.0f} MiB "
+          f"(output {runs['size']:.1f} MiB)")
+    print(f"  ratio: {t_peer / t_all:.2f}x (target >= {TARGET:g}x: {'met' if t_peer / t_all >= TARGET else 'NOT met'})")
+    if runs["pool"]:
+        t_pool = med(r[0] for r in runs["pool"])
+        print(f"  extra: librosa over a {args.jobs}-process Pool (not librosa's own mode): {t_pool:.2f} s, "
+              f"peak RSS {med(r[1] for r in runs['pool']):.0f} MiB per process; audeep {t_pool / t_all:.2f}x")
+    print("in-process vs in-process (after imports; the peer also after its first file):")
+    print(f"  librosa peer loop, one process: {peer_loop:.2f} s for {n} files, {n / peer_loop:.1f} files/s")
+    print(f"  audeep run_extraction, jobs {args.jobs}: {t_inproc:.2f} s, {n / t_inproc:.1f} files/s")
+    print(f"  ratio: {peer_loop / t_inproc:.2f}x")
+    steady = (n - runs["n_small"]) / (t_all - t_small)
+    print(f"audeep steady state (files beyond the first {runs['n_small']} / extra seconds): {steady:.1f} files/s, "
+          f"{steady * t_peer / n:.2f}x the peer's whole-process rate")
+    print(f"decoding alone ({args.jobs} processes, soundfile, after start-up): {t_decode:.2f} s, "
+          f"{n / t_decode:.1f} files/s, {t_peer / t_decode:.2f}x the peer's whole process (the ceiling)")
+    print(f"peak RSS of the command: {rss_small:.0f} MiB for {runs['n_small']} files, {rss_all:.0f} MiB for {n} "
+          f"(ratio {rss_all / rss_small:.2f}; flat = ~1)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--repeat", type=int, default=3, help="runs of the command per size (median; default 3)")
-    parser.add_argument("--reference-files", type=int, default=400,
-                        help="files timed for the librosa reference, evenly spread (default 400: all of ESC-10)")
+    parser.add_argument("--repeat", type=int, default=3, help="interleaved runs of every variant (median; default 3)")
+    parser.add_argument("--no-pool-peer", dest="pool_peer", action="store_false",
+                        help="skip the extra line: librosa over a multiprocessing.Pool of --jobs processes")
     args = parser.parse_args()
+    print(describe_machine(), flush=True)
     files = sorted(glob.glob(str(args.data / "*" / "*.ogg")))
     if not files:
         sys.exit(f"no ESC-10 files under {args.data}")
     with tempfile.TemporaryDirectory() as tmp:
-        small = subset(args.data, 10, tmp)
-        n_small = sum(1 for _ in small.glob("*/*.ogg"))
-        runs_small, runs_all = [], []
-        for _ in range(args.repeat):  # interleaved, so both sizes see the same machine
-            runs_small.append(audeep_run(small, Path(tmp) / "small.nc", args.jobs))
-            runs_all.append(audeep_run(args.data, Path(tmp) / "all.nc", args.jobs))
-        t_small = statistics.median(t for t, _ in runs_small)
-        t_all = statistics.median(t for t, _ in runs_all)
-        # ru_maxrss of the children is a running maximum: only the first two runs (small, then all) tell
-        rss_small, rss_all = runs_small[0][1], runs_all[0][1]
-        t_inproc = audeep_in_process(args.data, Path(tmp) / "inproc.nc", args.jobs)
-    t_decode = decode_floor(files, args.jobs)
-    ref_files = files[:: max(1, len(files) // args.reference_files)][: args.reference_files]
-    t_ref = librosa_reference(ref_files)
-    audeep_fps = len(files) / t_all
-    ref_fps = len(ref_files) / t_ref
-    print(f"files: {len(files)} ESC-10 clips, cores: {os.cpu_count()}, jobs: {args.jobs}")
-    print(f"audeep preprocess (whole command incl. start-up): {t_all:.2f} s, {audeep_fps:.1f} files/s")
-    print(f"librosa reference (one process, {len(ref_files)} files): {t_ref:.2f} s, {ref_fps:.1f} files/s")
-    print(f"speed ratio audeep / librosa: {audeep_fps / ref_fps:.2f}x (target >= 2.5x)")
-    steady = (len(files) - n_small) / (t_all - t_small)
-    print(f"audeep steady state (files beyond the first {n_small} / extra seconds, medians of {args.repeat}): "
-          f"{steady:.1f} files/s, {steady / ref_fps:.2f}x")
-    print(f"audeep in-process (after imports, as the reference is timed): {t_inproc:.2f} s, "
-          f"{len(files) / t_inproc:.1f} files/s, {len(files) / t_inproc / ref_fps:.2f}x")
-    print(f"decoding alone ({args.jobs} processes, soundfile): {t_decode:.2f} s, {len(files) / t_decode:.1f} files/s, "
-          f"{len(files) / t_decode / ref_fps:.2f}x (the ceiling no spectrogram code can pass)")
-    print(f"peak RSS of the command: {rss_small:.0f} MiB for {n_small} files (in {t_small:.2f} s), "
-          f"{rss_all:.0f} MiB for {len(files)} files (ratio {rss_all / rss_small:.2f}; flat = ~1)")
+        runs = measure(args, files, tmp)
+    report(args, files, runs, decode_floor(files, args.jobs))
 
 
 if __name__ == "__main__":

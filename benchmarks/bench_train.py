@@ -4,9 +4,11 @@ Random data shaped like ESC-10 spectrograms (default: batch 64, 124 x 128, 2 x 2
 unidirectional encoder, bidirectional paper decoder).  Prints per-step times,
 spectrograms/s, the ratio audeep / bare Keras (target <= 1.10) and the achieved GFLOP/s
 (GRU matrix products only, forward + backward = 3x forward).  With torch installed, also
-an equivalent torch.nn.GRU model.
+an equivalent torch.nn.GRU model (benchmarks/_torch_peer.py: same layers and dropout) at
+torch's default thread count and at 1 thread, reported separately; the target, audeep /
+torch <= 0.65, is against the default-thread peer.  The machine is printed first.
 
-    python benchmarks/bench_train.py [--steps 6] [--units 64 --time 32 ...]
+    python benchmarks/bench_train.py [--steps 6] [--rounds 3] [--torch-bf16] [--units 64 --time 32 ...]
 """
 
 import argparse
@@ -97,52 +99,6 @@ def time_audeep(args, data, lengths=None):
     return result.history[-1]["seconds"] / args.steps  # epoch 2: no tracing
 
 
-def time_torch(args, data):
-    import torch
-
-    torch.set_num_threads(max(1, args.threads or 1))
-
-    class Model(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.enc = torch.nn.GRU(args.freq, args.units, args.layers, batch_first=True)
-            self.rep = torch.nn.Linear(args.units * args.layers, args.units * args.layers * 2)
-            self.dec = torch.nn.ModuleList(torch.nn.GRU(args.freq, args.units, args.layers, batch_first=True)
-                                           for _ in range(2))
-            self.proj = torch.nn.ModuleList(torch.nn.Linear(args.units, args.freq) for _ in range(2))
-            self.out = torch.nn.Linear(2 * args.freq, args.freq)
-
-        def forward(self, x):
-            _, h = self.enc(x)
-            rep = torch.tanh(self.rep(h.transpose(0, 1).reshape(x.shape[0], -1)))
-            target = x.flip(1)
-            dec_in = torch.nn.functional.pad(target[:, :-1], (0, 0, 1, 0))
-            outs = []
-            for d in range(2):
-                seq = dec_in if d == 0 else dec_in.flip(1)
-                seq = torch.nn.functional.pad(seq[:, :-1], (0, 0, 1, 0))
-                init = rep[:, d * args.units * args.layers:(d + 1) * args.units * args.layers]
-                init = init.reshape(-1, args.layers, args.units).transpose(0, 1).contiguous()
-                h, _ = self.dec[d](seq, init)
-                outs.append(torch.tanh(self.proj[d](h)))
-            return torch.tanh(self.out(torch.cat(outs, -1))), target
-
-    model = Model()
-    opt = torch.optim.Adam(model.parameters(), 1e-3)
-    times = []
-    for i in range(args.warmup + args.steps):
-        batch = torch.from_numpy(data[(i * args.batch_size) % len(data):][:args.batch_size])
-        start = time.perf_counter()
-        recon, target = model(batch)
-        loss = torch.sqrt(torch.mean((recon - target) ** 2))
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_value_(model.parameters(), 2.0)
-        opt.step()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times[args.warmup:]))
-
-
 def make_parser(description=__doc__):
     """The command-line options of the training benchmarks (shape, model, steps, threads)."""
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -159,31 +115,41 @@ def make_parser(description=__doc__):
 
 
 def main(argv=None):
-    args = make_parser().parse_args(argv)
+    parser = make_parser()
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="repeats of all loops, interleaved; medians reported (default: 1)")
+    parser.add_argument("--torch-bf16", action="store_true", help="also the torch peer under bf16 autocast")
+    args = parser.parse_args(argv)
+
+    from _machine import describe_machine
+    import _torch_peer as peer
 
     from audeep._tensorflow import configure_threads
 
+    print(describe_machine())
     intra, inter = configure_threads(args.threads)
     rng = np.random.default_rng(0)
     data = rng.uniform(-1, 1, size=(max(args.steps, 4) * args.batch_size, args.time, args.freq)).astype(np.float32)
     flops = 3 * args.batch_size * gru_flops_per_example(args.time, args.freq, args.units, args.layers, stacks=3)
     print(f"t-RAE training: batch {args.batch_size}, {args.time}x{args.freq}, {args.layers}x{args.units} GRU, "
-          f"uni encoder, bi paper decoder; threads intra {intra} / inter {inter}; {os.cpu_count()} cores")
-    audeep_s = time_audeep(args, data)
-    bare_s = time_bare(args, data)
-    rows = [("audeep train loop", audeep_s), ("bare keras train_on_batch", bare_s)]
-    try:
-        import torch  # noqa: F401
-
-        rows.append(("torch nn.GRU", time_torch(args, data)))
-    except ImportError:
-        pass
-    for name, seconds in rows:
-        print(f"{name:28s} {seconds * 1000:9.1f} ms/step  {args.batch_size / seconds:8.1f} spectrograms/s  "
+          f"uni encoder, bi paper decoder, keep-prob {args.keep_prob}; audeep threads intra {intra} / inter "
+          f"{inter}; {args.rounds} round(s), medians")
+    loops = {"audeep train loop": lambda: time_audeep(args, data),
+             "bare keras train_on_batch": lambda: time_bare(args, data)}
+    torch = peer.torch_or_none()
+    if torch is not None:
+        torch.manual_seed(0)
+        model = peer.make_model(freq=args.freq, units=args.units, layers=args.layers, keep_prob=args.keep_prob)
+        for label, threads, bf16 in peer.peer_runs(bf16=args.torch_bf16):
+            loops[label] = (lambda t=threads, b=bf16: peer.train_step_seconds(
+                model, data, batch_size=args.batch_size, steps=args.steps, warmup=args.warmup, threads=t, bf16=b))
+    medians = peer.interleaved_medians(loops, args.rounds)
+    for name, seconds in medians.items():
+        print(f"{name:34s} {seconds * 1000:9.1f} ms/step  {args.batch_size / seconds:8.1f} spectrograms/s  "
               f"{flops / seconds / 1e9:7.1f} GFLOP/s")
-    print(f"ratio audeep / bare keras: {audeep_s / bare_s:.3f} (target <= 1.10)")
-    if len(rows) > 2:
-        print(f"ratio audeep / torch: {audeep_s / rows[2][1]:.3f} (target <= 0.8)")
+    audeep_s = medians["audeep train loop"]
+    print(f"ratio audeep / bare keras: {audeep_s / medians['bare keras train_on_batch']:.3f} (target <= 1.10)")
+    peer.print_ratios(audeep_s, medians, target=0.65)
     return 0
 
 

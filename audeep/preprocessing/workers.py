@@ -158,8 +158,11 @@ class LocalWorkers:
         self._thread = None
 
     def __enter__(self) -> LocalWorkers:  # noqa: PYI034 (Self needs Python 3.11)
-        import scipy.fft  # noqa: F401  (imported once, before forking)
-        import soundfile  # noqa: F401
+        import soundfile  # noqa: F401  (imported once, before forking)
+
+        from audeep.preprocessing.fft import load_fft
+
+        load_fft()
 
         self._limits = _single_threaded_blas()
         if self.jobs > 1:
