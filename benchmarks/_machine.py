@@ -8,29 +8,24 @@ import os
 import platform
 
 
-def _cpu_model() -> str:
-    """The CPU's model name (``/proc/cpuinfo``; the platform's processor string elsewhere)."""
+def _cpuinfo(field: str) -> "str | None":
+    """The value of ``field`` in /proc/cpuinfo (its first processor); None where there is none."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
+            return next((line.split(":", 1)[1].strip() for line in handle if line.startswith(field)), None)
+    except OSError:  # not Linux
+        return None
+
+
+def _cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo``; the platform's processor string elsewhere)."""
+    return _cpuinfo("model name") or platform.processor() or "unknown CPU"
 
 
 def _cpu_flags() -> list:
     """The vector and matrix extensions that decide the speed of dense kernels (AVX2/512, AMX)."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("flags"):
-                    flags = line.split(":", 1)[1].split()
-                    return sorted(f for f in flags if f in {"avx2", "avx512f", "avx512_bf16", "amx_bf16"})
-    except OSError:
-        pass
-    return []
+    flags = (_cpuinfo("flags") or "").split()
+    return sorted(f for f in flags if f in {"avx2", "avx512f", "avx512_bf16", "amx_bf16"})
 
 
 def describe_machine() -> str:
