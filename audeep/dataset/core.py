@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-from importlib import import_module
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -169,8 +168,9 @@ class DataSet:
             If the file does not exist, is not netCDF, or lacks the schema.
         """
         path = Path(path)
-        if path.is_dir() or not path.exists() and any(c in "*?[" for c in str(path)):  # audeep.dataset.shards
-            return cls(import_module("audeep.dataset.shards").open_shards(path), path=path)
+        from audeep.dataset import shards
+        if shards.is_sharded(path):  # a shard folder or a glob pattern
+            return cls(shards.open_shards(path), path=path)
         if not path.exists():
             raise DataSetError(f"{path}: no such file")
         import xarray as xr
