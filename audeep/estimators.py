@@ -152,9 +152,10 @@ class AutoencoderEstimator(TransformerMixin, BaseEstimator):
         lengths : array [n] of int, optional
             Valid time steps of each array instance.
         batch_size : int
-        features : {"bottleneck", "pooled", "both"}
-            The representation (default), the pooled encoder outputs, or both (t-RAE);
-            see :func:`audeep.training.features.encode_dataset`.
+        features : str
+            A read-out specification: the representation ("bottleneck", default), statistics
+            over time of the encoder's layers (t-RAE: "pooled", "layers", "bottleneck+layers:mean,std"
+            ...); see :mod:`audeep.models.readouts`.
 
         Returns
         -------

@@ -75,4 +75,4 @@ def test_generate_command_writes_pooled_features(cli, tmp_path):
         assert list(p.filenames) == list(b.filenames) and p.label_map == b.label_map
     res = cli("t-rae", "generate", "--model-dir", run, "--input", spectra, "--output", tmp_path / "x.nc",
               "--features", "mean")
-    assert res.status == 2 and not (tmp_path / "x.nc").exists()
+    assert res.status == 1 and not (tmp_path / "x.nc").exists()  # a bad read-out: one line (test_readouts.py)

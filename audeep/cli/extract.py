@@ -8,9 +8,9 @@ overrides what the run recorded.  TensorFlow is imported only inside ``take_acti
 from pathlib import Path
 from typing import ClassVar
 
-from audeep.cli.options import ShowOne, add_batch_size, add_jobs, add_output, add_params, add_scheduler, \
-    add_shard_size, params_from_args, positive_float, positive_int
-from audeep.models.config import FEATURE_CHOICES, TrainingConfig
+from audeep.cli.options import ShowOne, add_batch_size, add_features, add_jobs, add_output, add_params, \
+    add_scheduler, add_shard_size, params_from_args, positive_float, positive_int
+from audeep.models.config import TrainingConfig
 
 
 class Extract(ShowOne):
@@ -35,9 +35,7 @@ class Extract(ShowOne):
         # --format is cliff's (how the summary is printed)
         parser.add_argument("--output-format", dest="format", choices=("netcdf", "csv", "parquet"), default=None,
                             help="the output file's format (default: from the output's suffix)")
-        parser.add_argument("--features", choices=FEATURE_CHOICES, default=FEATURE_CHOICES[0],
-                            help="bottleneck: the representation; pooled: mean and standard deviation over time "
-                                 "of the encoder's top-layer outputs (t-RAE); both (default: bottleneck)")
+        add_features(parser, note="; other kinds than t-RAE give bottleneck only")
         parser.add_argument("--hop", type=positive_float, default=None, metavar="S",
                             help="seconds between windows of a run trained on fixed-length clips or chunks "
                                  "(default: the training length)")

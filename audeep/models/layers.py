@@ -165,7 +165,7 @@ class RNNStack(keras.layers.Layer):
     def _drop(self, x, training):
         return self.dropout(x, training=training) if self.dropout is not None else x
 
-    def call(self, inputs, initial_states=None, training=False, mask=None):
+    def call(self, inputs, initial_states=None, training=False, mask=None, all_layers=False):
         """Run the stack over a sequence.
 
         Parameters
@@ -178,15 +178,17 @@ class RNNStack(keras.layers.Layer):
         mask : bool tensor [batch, time], optional
             Valid steps, right-padded (:func:`time_mask`): every layer keeps its state over
             masked steps, so the final states are those after each sequence's last valid step.
+        all_layers : bool
+            Return the output sequence of every layer (bottom to top), not only the top one's.
 
         Returns
         -------
         (tensor [batch, time, num_units], list)
-            The top layer's output sequence (after output dropout) and the final states
-            per layer in the original's order.
+            The top layer's output sequence (after output dropout; with ``all_layers``, a list
+            of every layer's) and the final states per layer in the original's order.
         """
         x = inputs
-        finals = []
+        finals, sequences = [], []
         for k, rnn in enumerate(self.rnns):
             init = None
             if initial_states is not None:
@@ -195,7 +197,8 @@ class RNNStack(keras.layers.Layer):
             seq, states = out[0], list(out[1:])
             finals.append(_from_keras_order(states, self.cell_type))
             x = self._drop(seq, training)
-        return x, finals
+            sequences.append(x)
+        return (sequences if all_layers else x), finals
 
     def step(self, inputs, states, training=False):
         """One time step through all layers with the same weights as :meth:`call`.
@@ -295,7 +298,7 @@ def make_stacks(prefix: str, *, bidirectional: bool, cell: str, num_units: int, 
             for d in (("fw", "bw") if bidirectional else ("fw",))]
 
 
-def encoder_final_states(stacks, x, *, training=False, lengths=None):
+def encoder_final_states(stacks, x, *, training=False, lengths=None, sequences=False):
     """Final states of an encoder (one stack per direction) in the original's flat layout.
 
     The backward stack reads ``x`` reversed in time.  The layout is per layer, per
@@ -310,19 +313,25 @@ def encoder_final_states(stacks, x, *, training=False, lengths=None):
     training : bool
     lengths : tensor [batch] of int, optional
         Valid time steps (padding = the last ``time - length`` steps).
+    sequences : bool
+        Also return every layer's output sequences, ``[direction][layer]`` tensors [batch,
+        time, units] (each direction's valid steps first: the backward one in its processing order).
 
     Returns
     -------
-    tensor [batch, sum of the stacks' state sizes]
+    tensor [batch, sum of the stacks' state sizes] (with ``sequences``: and the list of sequences)
     """
     mask = time_mask(lengths, tf.shape(x)[1])
-    per_direction = []
+    per_direction, outputs = [], []
     for d, stack in enumerate(stacks):
-        _, finals = stack(x if d == 0 else reverse_time(x, lengths), training=training, mask=mask)
+        seqs, finals = stack(x if d == 0 else reverse_time(x, lengths), training=training, mask=mask,
+                             all_layers=sequences)
         per_direction.append(finals)
+        outputs.append(seqs)
     num_layers = stacks[0].num_layers
-    flat = [state for layer in range(num_layers) for finals in per_direction for state in finals[layer]]
-    return tf.concat(flat, axis=-1)
+    flat = tf.concat([state for layer in range(num_layers) for finals in per_direction for state in finals[layer]],
+                     axis=-1)
+    return (flat, outputs) if sequences else flat
 
 
 def split_states(states, *, num_directions: int, num_layers: int, states_per_layer: int) -> list:
@@ -455,37 +464,3 @@ def take_windows(frames, indices):
     tensor [batch, num_windows, width]
     """
     return tf.gather(frames, tf.constant(indices), axis=-1)
-
-
-def pooled_outputs(stacks, x, lengths=None):
-    """Mean and standard deviation over valid time steps of the top layer's outputs of encoder stacks.
-
-    Parameters
-    ----------
-    stacks : list of RNNStack
-        One stack per direction (the second reads ``x`` reversed in time).
-    x : tensor [batch, time, freq]
-    lengths : tensor [batch] of int, optional
-        Valid time steps; padded steps (the last ``time - length``) are masked in the
-        stacks (the backward one starts at the last valid step) and left out of the pooling.
-
-    Returns
-    -------
-    tensor [batch, 2 * num_units * len(stacks)]
-        ``[mean_fw, std_fw(, mean_bw, std_bw)]``.
-    """
-    steps = tf.shape(x)[1]
-    mask = time_mask(lengths, steps)
-    if mask is None:
-        valid = tf.ones(tf.stack([tf.shape(x)[0], steps]), x.dtype)
-    else:
-        valid = tf.cast(mask, x.dtype)
-    weight = valid[:, :, None]  # valid steps come first in both directions
-    pooled = []
-    for d, stack in enumerate(stacks):
-        seq, _ = stack(x if d == 0 else reverse_time(x, lengths), training=False, mask=mask)
-        count = tf.maximum(tf.reduce_sum(weight, axis=1), 1.0)
-        mean = tf.reduce_sum(seq * weight, axis=1) / count
-        var = tf.reduce_sum(tf.square(seq - mean[:, None, :]) * weight, axis=1) / count
-        pooled += [mean, tf.sqrt(var)]
-    return tf.concat(pooled, axis=-1)

@@ -24,6 +24,7 @@ import numpy as np
 
 from audeep.dataset.shard_output import ShardedOutput
 from audeep.errors import AudioError, DataSetError, ParameterError
+from audeep.models.readouts import canonical_readouts
 from audeep.preprocessing.audio import AUDIO_EXTENSIONS
 from audeep.preprocessing.extract import PAD_VALUE
 from audeep.preprocessing.windows import Windowing, file_windows, with_overrides
@@ -159,8 +160,8 @@ class Extractor:
         A run directory (``config.json`` records the spectrogram options of its training data).
     epoch : int, optional
         Checkpoint; default the newest.
-    features : {"bottleneck", "pooled", "both"}
-        What to extract (see :func:`audeep.training.encode_dataset`).
+    features : str
+        What to extract: a read-out specification (see :func:`audeep.training.encode_dataset`).
     hop : float, optional
         Seconds between window starts for fixed-length and chunked runs (default: the
         window length).
@@ -194,7 +195,7 @@ class Extractor:
         self.options = with_overrides(config.get("preprocessing"), options, run=str(run_dir))
         self.windowing = Windowing(self.options, hop=hop)
         self.batch_size = positive_int("batch_size", batch_size)
-        self.features_kind = features
+        self.features_kind = canonical_readouts(features)
         time_steps, bins = (int(s) for s in config["training"]["feature_shape"])
         configure_threads(threads if threads is not None else (os.cpu_count() or 1))
         self.model = load_autoencoder(self.run_dir, epoch=epoch)
@@ -422,7 +423,7 @@ def extract_features(*, run_dir, inputs=(), output, input_list=None, format: "st
     from audeep.dataset.schema import provenance_attrs
 
     output, fmt, files, shards = _output_plan(output, format, inputs, input_list, shard_size=shard_size, key=dict(
-        options, run=str(run_dir), epoch=epoch, features=features, hop=hop))
+        options, run=str(run_dir), epoch=epoch, features=canonical_readouts(features), hop=hop))
     config = read_run_config(run_dir)  # not a run: fail before starting workers
     windowing = Windowing(with_overrides(config.get("preprocessing"), options, run=str(run_dir)), hop=hop)
     skipped, written, count = [], 0, 0

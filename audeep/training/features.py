@@ -22,6 +22,7 @@ from audeep.dataset import DataSet, DataSetWriter, check_finite, provenance_attr
 from audeep.dataset.coerce import accepts_paths, as_dataset
 from audeep.dataset.shard_output import ShardedOutput
 from audeep.errors import ParameterError
+from audeep.models.readouts import canonical_readouts
 from audeep.training.runs import check_generated, load_autoencoder, resolve_epochs
 
 __all__ = ["encode_block", "encode_dataset", "write_features", "generate_features"]
@@ -73,7 +74,8 @@ def encode_block(model, block, lengths, *, features: str = "bottleneck", shape=N
     block : ndarray, shape (batch, time, freq), float32
     lengths : ndarray, shape (batch,), int32
         Valid time steps of each spectrogram.
-    features : {"bottleneck", "pooled", "both"}
+    features : str
+        A read-out specification (:mod:`audeep.models.readouts`).
     shape : tuple, optional
         The instance shape the encoder is compiled for (``time`` may be None: any
         length); default ``block``'s.
@@ -120,9 +122,9 @@ def encode_dataset(model, dataset: DataSet, *, batch_size: int = 500, features: 
     dataset : DataSet
         Spectrograms [instance, time, freq] of the model's shape.
     batch_size : int
-    features : {"bottleneck", "pooled", "both"}
-        What to generate (:data:`audeep.models.config.FEATURE_CHOICES`); "pooled" and
-        "both" are offered by the t-RAE.
+    features : str
+        What to generate: a read-out specification (:mod:`audeep.models.readouts`, e.g.
+        ``"bottleneck+layers"``); terms other than ``"bottleneck"`` are offered by the t-RAE.
 
     Returns
     -------
@@ -203,8 +205,8 @@ def generate_features(*, run_dir, input, outputs: Sequence, epochs: "Sequence[in
     epochs : sequence of int, optional
         Checkpoints (epoch numbers); default the newest only.
     batch_size : int
-    features : {"bottleneck", "pooled", "both"}
-        What to generate; see :func:`encode_dataset`.
+    features : str
+        What to generate (recorded in its canonical spelling); see :func:`encode_dataset`.
     kind : str, optional
         Required model kind.
     threads : int, optional
@@ -230,6 +232,7 @@ def generate_features(*, run_dir, input, outputs: Sequence, epochs: "Sequence[in
     """
     from audeep._tensorflow import configure_threads
 
+    features = canonical_readouts(features)  # a bad specification fails before any work
     outputs = [Path(o) for o in outputs]
     config, _, epochs = resolve_epochs(run_dir, epochs, kind)
     if len(outputs) != len(epochs):
