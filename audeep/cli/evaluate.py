@@ -107,12 +107,14 @@ class _Evaluate(Lister):
     With -q only ``accuracy,uar`` (the means, 4 decimals) is printed.
     """
 
-    #: ``append_results_row(path, ...)`` writes the ``--results`` file
-    parameter_flags: ClassVar[dict] = {"path": "--results"}
+    #: ``append_results_row(path, ...)`` writes the ``--results`` file; ``evaluate(dataset)`` reads ``--input``
+    parameter_flags: ClassVar[dict] = {"path": "--results", "dataset": "--input"}
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        add_input(parser, help="the data set of 1-D features (netCDF)")
+        add_input(parser, multiple=True,
+                  help="the data set of 1-D features (netCDF); with --cross-validate also one per fold, holding "
+                       "the same instances (the inductive protocol: fold k is trained and scored on file k)")
         parser.add_argument("--cross-validate", action="store_true",
                             help="evaluate on every cross-validation fold (train on TRAIN, test on VALID rows)")
         add_training_options(parser)
@@ -130,24 +132,29 @@ class _Evaluate(Lister):
         return parser
 
     def _evaluate(self, args):
+        from contextlib import ExitStack
+
         from audeep.dataset import DataSet
         from audeep.evaluation import evaluate
 
-        with DataSet.open(args.input) as dataset:
-            results = evaluate(dataset, learner=self.make_learner(args), cross_validate=args.cross_validate,
-                               train_partitions=args.train_partitions, eval_partitions=args.eval_partitions,
-                               repeat=args.repeat, upsample=args.upsample, majority_vote=args.majority_vote,
-                               seed=args.seed)
+        with ExitStack() as stack:
+            datasets = [stack.enter_context(DataSet.open(path)) for path in args.input]
+            results = evaluate(datasets[0] if len(datasets) == 1 else datasets, learner=self.make_learner(args),
+                               cross_validate=args.cross_validate, train_partitions=args.train_partitions,
+                               eval_partitions=args.eval_partitions, repeat=args.repeat, upsample=args.upsample,
+                               majority_vote=args.majority_vote, seed=args.seed)
         if args.confusion_matrix is not None:
             from audeep.plotting import plot_confusion_matrix
 
             plot_confusion_matrix(results.confusion_matrix, class_names=results.class_names,
-                                  path=args.confusion_matrix, title=f"{self.learner_name.upper()}: {args.input.name}")
+                                  path=args.confusion_matrix,
+                                  title=f"{self.learner_name.upper()}: {args.input[0].name}")
             LOG.info("wrote the confusion matrix to %s", args.confusion_matrix)
         if args.results is not None:
             from audeep.evaluation import append_results_row, results_row
 
-            append_results_row(args.results, results_row(results, input=args.input, learner=self.learner_name))
+            append_results_row(args.results, results_row(results, input=" ".join(map(str, args.input)),
+                                                         learner=self.learner_name))
         return results
 
     def run(self, parsed_args):

@@ -17,6 +17,8 @@ module             holds
 ``tables_import``  :func:`import_dataset`: CSV / ARFF back into a data set
 ``coerce``         :func:`as_dataset`, :func:`accepts_paths`: a DataSet or the path of
                    its file, for every API function that takes a data set
+``subsets``        :func:`fold_training_set` (``train --fold``), :func:`check_same_instances`
+                   (one features file per fold)
 ``shards``         a folder of shard files (or a glob) read as one data set: the
                    manifest, :func:`~audeep.dataset.shards.open_shards` (``DataSet.open``
                    calls it), the checks across shards; ``shard_array`` its lazy features
@@ -45,6 +47,7 @@ _EXPORTS = {
     **dict.fromkeys(["tsne_embedding", "upsample_indices"], "transforms"),
     **dict.fromkeys(["DataSetWriter"], "writer"),
     **dict.fromkeys(["accepts_paths", "as_dataset"], "coerce"),
+    **dict.fromkeys(["check_same_instances", "fold_training_set"], "subsets"),
 }
 
 

@@ -23,6 +23,7 @@ from audeep._progress import Progress
 from audeep.dataset import MISSING, DataSet, Partition, check_finite, file_groups, upsample_indices, validate
 from audeep.dataset.coerce import accepts_paths
 from audeep.errors import DataSetError, ParameterError
+from audeep.evaluation.inductive import fold_datasets
 from audeep.evaluation.learners import resolve_learner
 from audeep.evaluation.results import EvaluationResults, FoldScore, fold_scores
 
@@ -214,9 +215,9 @@ def _training_rows(train_idx, labels, filenames, upsample: bool) -> np.ndarray:
 
 
 @accepts_paths("dataset")
-def evaluate(dataset: DataSet, *, learner=None, cross_validate: bool = False, train_partitions=None,
-             eval_partitions=None, repeat: int = 1, upsample: bool = False, majority_vote: bool = False,
-             seed: int | None = 42) -> EvaluationResults:
+def evaluate(dataset: "DataSet | Sequence[DataSet]", *, learner=None, cross_validate: bool = False,
+             train_partitions=None, eval_partitions=None, repeat: int = 1, upsample: bool = False,
+             majority_vote: bool = False, seed: int | None = 42) -> EvaluationResults:
     """Score a learner on a data set of 1-D features.
 
     Per fold (and repeat): optionally upsample the training split, fit a
@@ -225,8 +226,10 @@ def evaluate(dataset: DataSet, *, learner=None, cross_validate: bool = False, tr
 
     Parameters
     ----------
-    dataset : DataSet
-        Labelled data set with features of shape (n_instances, n_features).
+    dataset : DataSet or sequence of DataSet
+        Labelled data set with features of shape (n_instances, n_features); or, with
+        ``cross_validate``, one per fold holding the same instances (the inductive protocol:
+        fold ``k`` is trained and scored on the ``k``-th, see :mod:`audeep.evaluation.inductive`).
     learner : estimator, "mlp" or "svm", optional
         A scikit-learn classifier (cloned per fold; its ``random_state``, if any, is set
         from ``seed``); default :class:`MLPClassifier` with default parameters.
@@ -257,10 +260,13 @@ def evaluate(dataset: DataSet, *, learner=None, cross_validate: bool = False, tr
     if not isinstance(repeat, (int, np.integer)) or repeat < 1:
         raise ParameterError(f"repeat={repeat!r}: expected a positive integer", parameter="repeat")
     learner = resolve_learner(learner)
-    _check_vectors(dataset)
+    datasets = fold_datasets(dataset, cross_validate=cross_validate)
+    dataset = datasets[0]
+    for ds in datasets:  # one per fold: each named
+        _check_vectors(ds, what=str(ds.path or "a data set") if len(datasets) > 1 else "the data set")
     splits, labels = _labelled_splits(dataset, cross_validate=cross_validate, train_partitions=train_partitions,
                                       eval_partitions=eval_partitions)
-    features = _vectors(dataset)
+    features = [_vectors(ds) for ds in datasets]  # fold k uses features[k], or the one
     filenames = dataset.filenames
     label_ids, class_names = _classes(dataset)
     _warn_unseen_classes(splits, labels, label_ids, class_names)
@@ -271,7 +277,8 @@ def evaluate(dataset: DataSet, *, learner=None, cross_validate: bool = False, tr
         for k, (train_idx, eval_idx) in enumerate(splits):
             rows = _training_rows(train_idx, labels, filenames, upsample)
             fold_seed = None if seed is None else int(seed) + r * len(splits) + k
-            pred = _fit_predict(learner, fold_seed, features[rows], labels[rows], features[eval_idx])
+            x = features[k if len(features) > 1 else 0]
+            pred = _fit_predict(learner, fold_seed, x[rows], labels[rows], x[eval_idx])
             accuracy, uar, num_eval = _score_fold(labels[eval_idx], pred, filenames[eval_idx], matrix=matrix,
                                                   label_ids=label_ids, vote=majority_vote)
             scores.append(FoldScore(repeat=r + 1, fold=k + 1, accuracy=accuracy, uar=uar,
@@ -283,7 +290,8 @@ def evaluate(dataset: DataSet, *, learner=None, cross_validate: bool = False, tr
         folds=scores, confusion_matrix=matrix, class_names=class_names,
         mode="cross-validation" if cross_validate else "partitions",
         parameters={"learner": type(learner).__name__, **learner.get_params(deep=False), "repeat": repeat,
-                    "upsample": upsample, "majority_vote": majority_vote, "seed": seed},
+                    "upsample": upsample, "majority_vote": majority_vote, "seed": seed,
+                    **({"inputs_per_fold": len(datasets)} if len(datasets) > 1 else {})},
     )
 
 
