@@ -36,6 +36,7 @@ __all__ = [
     "any_int",
     "boolean",
     "check_fields",
+    "config_from",
     "duration",
     "keep_probability",
     "member_of",
@@ -293,3 +294,20 @@ def check_fields(instance) -> None:
 def values_of(instance) -> dict:
     """Field name -> value of every :func:`param` field (JSON-serialisable for the built-in checks)."""
     return {f.name: getattr(instance, f.name) for f in params_of(instance)}
+
+
+def config_from(cls, values: dict, *, what: str):
+    """An instance of configuration class ``cls`` from a dict of its parameters.
+
+    Raises
+    ------
+    ParameterError
+        Naming unknown parameters (``what``: "training options", ...) and listing the valid
+        ones, or a bad value.
+    """
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - names)
+    if unknown:
+        raise ParameterError(f"{', '.join(unknown)}: unknown {what}; expected some of {', '.join(sorted(names))}",
+                             parameter=tuple(unknown))
+    return cls(**values)

@@ -26,6 +26,7 @@ from audeep._params import (
 from audeep.cli.options import name_flags
 from audeep.errors import ParameterError
 from audeep.models.config import MODEL_CONFIGS, TimeAutoencoderConfig, TrainingConfig, config_class
+from audeep.models.corruption import CorruptionConfig
 
 PACKAGE = Path(__file__).resolve().parent.parent / "audeep"
 KINDS = tuple(MODEL_CONFIGS)
@@ -80,12 +81,17 @@ def _flag_args(parser, values):
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_parameter_has_a_flag_with_its_default(kind):
+    from audeep.cli.options import UNSET, params_from_args
+
     parser = _train_parser(kind)
-    defaults = vars(parser.parse_args(["--input", "x.nc", "--run-name", "r"]))
-    for cls in (config_class(kind), TrainingConfig):
+    args = parser.parse_args(["--input", "x.nc", "--run-name", "r"])
+    for cls in (config_class(kind), TrainingConfig, CorruptionConfig):
         for field in params_of(cls):
-            assert field.name in defaults, f"{cls.__name__}.{field.name} has no flag"
-            assert defaults[field.name] == field.default, field.name
+            assert hasattr(args, field.name), f"{cls.__name__}.{field.name} has no flag"
+            # a flag not given is UNSET, so that --recipe can fill it in; the declaration's default applies
+            assert getattr(args, field.name) is UNSET, field.name
+        assert params_from_args(cls, args) == {}
+        assert cls(**params_from_args(cls, args)).values() == cls().values()
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -170,7 +176,9 @@ def test_field_walk_cli_config_estimator_keras_reload(cli, tmp_path, kind):
     training = {f.name: _other_value(f) for f in params_of(TrainingConfig)}
     rng = np.random.default_rng(0)
     values = rng.uniform(-1, 1, (4, 3, 8)).astype(np.float32)
-    path = DataSet.create(features=values, filenames=[f"f{i}" for i in range(4)]).save(tmp_path / "s.nc")
+    folds = np.eye(4, 3, dtype=np.int8)  # 3 folds: ``fold`` 3 trains on the 3 rows that fold 3 marks TRAIN
+    path = DataSet.create(features=values, filenames=[f"f{i}" for i in range(4)], cv_folds=folds).save(
+        tmp_path / "s.nc")
 
     parser = _train_parser(kind)
     res = cli(kind, "train", "--input", path, "--run-name", tmp_path / "cli", "--no-progress",

@@ -63,6 +63,14 @@ r = run_cli("f-rae", "train", "--input", tmp / "s.nc", "--run-name", tmp / "f", 
 out["f_rae"] = [r.status, sorted(p.name for p in (tmp / "f").iterdir()), r.stderr]
 r = run_cli("t-rae", "train", "--input", tmp / "s.nc", "--run-name", tmp / "bad", "--devices", "3")
 out["bad"] = [r.status, r.stderr, (tmp / "bad").exists()]
+# corruption draws per replica; future-frame prediction is refused on several devices
+r = run_cli("t-rae", "train", "--input", tmp / "s.nc", "--run-name", tmp / "c2", "--no-progress", "--num-epochs", "1",
+            "--batch-size", "4", "--devices", "2", "--num-units", "4", "--time-masks", "1", "--time-mask-width", "2",
+            "--mix-prob", "0.5", "--input-noise", "0.1")
+out["corrupt"] = [r.status, r.stderr[-800:], [row["loss"] for row in read_history(tmp / "c2")] if r.status == 0 else []]
+r = run_cli("t-rae", "train", "--input", tmp / "s.nc", "--run-name", tmp / "p2", "--devices", "2",
+            "--predict-ahead", "2")
+out["predict"] = [r.status, r.stderr, (tmp / "p2").exists()]
 print(json.dumps(out))
 """
 
@@ -115,3 +123,10 @@ def test_bad_devices_values(cli, tmp_path, tiny_dataset, capsys, value):
     assert res.status == 2 and errors == [f"audeep t-rae train: error: argument --devices: '{value}' is not a "
                                           "positive integer or 'all'"], errors
     assert not (tmp_path / "run").exists()
+
+
+def test_corruption_on_two_devices_and_prediction_refused(two_devices):
+    status, stderr, losses = two_devices["corrupt"]
+    assert status == 0 and len(losses) == 1 and np.isfinite(losses[0]), stderr
+    status, stderr, written = two_devices["predict"]
+    assert status == 1 and "devices 2: future-frame prediction" in stderr and not written, stderr

@@ -10,9 +10,12 @@ import argparse
 import logging
 from pathlib import Path
 
-from audeep.cli.options import Lister, add_batch_size, add_input, add_params, add_scheduler, add_shard_size, \
-    params_from_args, positive_int
+from audeep.cli.options import Lister, add_batch_size, add_features, add_input, add_params, add_scheduler, \
+    add_shard_size, params_from_args, positive_int
 from audeep.models.config import FEATURE_CHOICES, TrainingConfig, config_class
+from audeep.models.corruption import CorruptionConfig
+from audeep.models.recipes import RECIPES
+from audeep.models.readouts import canonical_readouts
 
 LOG = logging.getLogger(__name__)
 
@@ -64,13 +67,21 @@ class TrainBase(Lister):
         parser.add_argument("--run-name", dest="run_dir", default=DEFAULT_RUN, metavar="DIR",
                             help="run directory: config, checkpoints, history, TensorBoard logs "
                                  f"(default: {DEFAULT_RUN})")
-        add_params(parser, TrainingConfig, exclude={"seed", "threads"})
+        recipes = [r for r in RECIPES.values() if self.kind in r.kinds]
+        if recipes:
+            parser.add_argument("--recipe", type=str.lower, metavar="NAME", choices=[r.name for r in recipes],
+                                help="fill in every option not given from a named recipe: " + "; ".join(
+                                    f"{r.name}: {r.summary} (generate with --features {r.features})"
+                                    for r in recipes))
+        add_params(parser, TrainingConfig, exclude={"seed", "threads"}, unset=True)
         parser.add_argument("--continue", dest="resume", action="store_true",
                             help="resume the run in --run-name from its last checkpoint (architecture options "
                                  "are then taken from the run)")
-        add_params(parser, TrainingConfig, only={"seed", "threads"})
+        add_params(parser, TrainingConfig, only={"seed", "threads"}, unset=True)
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-        add_params(parser.add_argument_group(f"{self.kind} architecture"), config_class(self.kind))
+        add_params(parser.add_argument_group(f"{self.kind} architecture"), config_class(self.kind), unset=True)
+        add_params(parser.add_argument_group("input corruption and mixing (training only: the encoder reads the "
+                                             "damaged clip, the target stays clean)"), CorruptionConfig, unset=True)
         add_retired(parser, "--tempdir", metavar="DIR")
         if self.kind == "t-rae":
             add_retired(parser, "--mask-silence", action="store_true")
@@ -82,7 +93,9 @@ class TrainBase(Lister):
         warn_retired(args)
         result = train_autoencoder(kind=self.kind, inputs=args.input, run_dir=args.run_dir,
                                    architecture=params_from_args(config_class(self.kind), args),
-                                   resume=args.resume, progress=not args.no_progress,
+                                   corruption=params_from_args(CorruptionConfig, args),
+                                   recipe=getattr(args, "recipe", None), resume=args.resume,
+                                   progress=not args.no_progress,
                                    **params_from_args(TrainingConfig, args))
         rows = [(r["epoch"], round(r["loss"], 6), round(r["seconds"], 2)) for r in result.history]
         return ("epoch", "loss", "seconds"), rows
@@ -93,7 +106,7 @@ class GenerateBase(Lister):
 
     kind = ""
     default_batch_size = 500
-    #: the choices of ``--features`` (the option is offered when there is more than one)
+    #: the one-word read-outs of ``--features`` (the option is offered when there is more than one)
     feature_choices = ("bottleneck",)
 
     def get_parser(self, prog_name):
@@ -108,10 +121,7 @@ class GenerateBase(Lister):
                             help="checkpoints (epoch numbers) to use (default: the newest)")
         add_batch_size(parser, default=self.default_batch_size)
         if len(self.feature_choices) > 1:
-            parser.add_argument("--features", choices=self.feature_choices, default=self.feature_choices[0],
-                                help="bottleneck: the representation (the paper's feature); pooled: mean and "
-                                     "standard deviation over time of the encoder's top-layer outputs; both: "
-                                     "the two concatenated (default: bottleneck)")
+            add_features(parser)
         add_params(parser, TrainingConfig, only={"threads"}, default_help={"threads": "all cores"})
         add_scheduler(parser)
         add_shard_size(parser, unit="instances (a file's chunks stay together)")
@@ -120,7 +130,7 @@ class GenerateBase(Lister):
     def take_action(self, args):
         from audeep.training import generate_features
 
-        features = getattr(args, "features", "bottleneck")
+        features = canonical_readouts(getattr(args, "features", "bottleneck"))
         written = generate_features(
             run_dir=args.run_dir, input=args.input, outputs=args.outputs, epochs=args.epochs,
             batch_size=args.batch_size, features=features, kind=self.kind, threads=args.threads,
@@ -137,7 +147,7 @@ class TRaeTrain(TrainBase):
 
 
 class TRaeGenerate(GenerateBase):
-    """Generate t-RAE features (the representation, or pooled encoder outputs) from a trained run."""
+    """Generate t-RAE features (the representation, or statistics over time of encoder layers) from a trained run."""
 
     kind = "t-rae"
     feature_choices = FEATURE_CHOICES

@@ -30,6 +30,7 @@ __all__ = [
     "add_shard_size",
     "add_scheduler",
     "add_partitions",
+    "add_features",
     "add_params",
     "name_flags",
     "params_from_args",
@@ -256,6 +257,16 @@ def add_shard_size(parser: argparse.ArgumentParser, *, unit: str = "audio files"
                              "read as one data set; a re-run keeps the complete shards (default: one file)")
 
 
+def add_features(parser: argparse.ArgumentParser, *, note: str = "") -> None:
+    """``--features SPEC``: a read-out specification (:mod:`audeep.models.readouts`), checked by the library."""
+    parser.add_argument("--features", default="bottleneck", metavar="SPEC",
+                        help="what to write: terms joined by +: bottleneck (the representation, the paper's "
+                             "feature), pooled (mean and std over time of the top encoder layer, per direction), "
+                             "layers (mean, std and max over time of every encoder layer and direction); "
+                             "pooled:STATS and layers:STATS take a comma list of mean, std, max; both = "
+                             f"bottleneck+pooled; e.g. bottleneck+layers, layers:mean,std{note} (default: bottleneck)")
+
+
 def add_partitions(parser: argparse.ArgumentParser, flag: str, *, help: str, required: bool = False) -> None:
     """A list of partition names (train, devel, test; case-insensitive)."""
     parser.add_argument(flag, nargs="+", metavar="PARTITION", required=required,
@@ -285,8 +296,12 @@ def _flag(field) -> str:
     return field.metadata["flag"] or "--" + field.name.replace("_", "-")
 
 
+#: The value of a flag that :func:`add_params` added with ``unset=True`` and that was not given.
+UNSET = type("Unset", (), {"__repr__": lambda self: "UNSET"})()
+
+
 def add_params(group, config_cls, *, exclude=(), only=None, help_overrides: "dict | None" = None,
-               default_help: "dict | None" = None) -> None:
+               default_help: "dict | None" = None, unset: bool = False) -> None:
     """Add one flag per parameter of a configuration class (see :mod:`audeep._params`).
 
     The flag's destination is the parameter's name, its default and help text those of the
@@ -304,6 +319,9 @@ def add_params(group, config_cls, *, exclude=(), only=None, help_overrides: "dic
         Offer only these parameters.
     help_overrides, default_help : dict, optional
         Parameter -> help text, or -> the default's wording, where one command words it differently.
+    unset : bool
+        Flags not given are :data:`UNSET` (left out by :func:`params_from_args`) instead of
+        their default, so that a preset (``--recipe``) can fill them in.
     """
     from audeep._params import boolean, params_of
 
@@ -315,7 +333,7 @@ def add_params(group, config_cls, *, exclude=(), only=None, help_overrides: "dic
         if meta["check"] is boolean:
             flag = meta["flag"] or ("--no-" if field.default else "--") + field.name.replace("_", "-")
             group.add_argument(flag, dest=field.name, action="store_false" if field.default else "store_true",
-                               help=text)
+                               help=text, **({"default": UNSET} if unset else {}))
             continue
         default, check = field.default, meta["check"]
         shown = (default_help or {}).get(field.name, meta.get("default_help"))
@@ -324,13 +342,14 @@ def add_params(group, config_cls, *, exclude=(), only=None, help_overrides: "dic
         if shown != "":
             text = f"{text} (default: {shown})"
         choices = check.choices if meta["metavar"] is None else None  # shown as {a,b}
-        group.add_argument(_flag(field), dest=field.name, type=_cli_parser(check), default=default, choices=choices,
+        group.add_argument(_flag(field), dest=field.name, type=_cli_parser(check), default=UNSET if unset else default,
+                           choices=choices,
                            metavar=None if choices else meta["metavar"] or check.metavar, help=text)
 
 
 def params_from_args(config_cls, args, *, exclude=()) -> dict:
-    """Parameter name -> parsed value for the flags :func:`add_params` added to a parser."""
+    """Parameter name -> parsed value for the flags :func:`add_params` added to a parser (:data:`UNSET` left out)."""
     from audeep._params import params_of
 
     return {f.name: getattr(args, f.name) for f in params_of(config_cls)
-            if f.metadata["cli"] and f.name not in exclude and hasattr(args, f.name)}
+            if f.metadata["cli"] and f.name not in exclude and getattr(args, f.name, UNSET) is not UNSET}

@@ -34,13 +34,15 @@ from audeep.models.config import (
 from audeep.models.layers import (
     make_stacks,
     paper_decoder,
-    pooled_outputs,
     reverse_freq,
     reverse_time,
     shift_right,
     split_states,
     time_mask,
 )
+from audeep.models.pooling import encoder_readouts, pooled_outputs
+from audeep.models.prediction import FramePrediction
+from audeep.models.readouts import parse_readouts
 
 __all__ = ["FrequencyAutoencoderModel", "FrequencyTimeAutoencoderModel", "TimeAutoencoderModel"]
 
@@ -49,7 +51,7 @@ log = logging.getLogger(__name__)
 
 @keras.saving.register_keras_serializable(package="audeep", name="TimeAutoencoder")  # the earlier releases' name
 @register_kind
-class TimeAutoencoderModel(_EncoderDecoder, AutoencoderBase):
+class TimeAutoencoderModel(FramePrediction, _EncoderDecoder, AutoencoderBase):
     """The time-recurrent autoencoder (t-RAE) of auDeep.
 
     Input ``x`` [batch, time, freq]; target = ``x`` reversed in time; decoder input =
@@ -89,6 +91,7 @@ class TimeAutoencoderModel(_EncoderDecoder, AutoencoderBase):
         else:
             self.projections = []
         self.output_dense = keras.layers.Dense(self.num_features, activation="tanh", name="reconstruction")
+        self._init_prediction()  # predict_ahead > 0: audeep.models.prediction
 
     # ---------------------------------------------------------------- protocol
     def build(self, input_shape):
@@ -103,6 +106,7 @@ class TimeAutoencoderModel(_EncoderDecoder, AutoencoderBase):
             proj.build((None, self.num_units))
         concat = freq * len(self.decoders) if self.decoder == "paper" else self.num_units * len(self.decoders)
         self.output_dense.build((None, None, concat))
+        self._build_prediction()
         self.built = True
 
     # ---------------------------------------------------------------- model
@@ -128,34 +132,25 @@ class TimeAutoencoderModel(_EncoderDecoder, AutoencoderBase):
         """Width of the pooled encoder outputs: mean and std of the top layer, per direction."""
         return 2 * self.num_units * len(self.encoders)
 
+    def _check_features(self, features) -> None:
+        parse_readouts(features)  # any read-out specification (audeep.models.readouts)
+
     def generated_shape(self, input_shape, features: str = "bottleneck") -> tuple:
-        self._check_features(features)
-        return ({"bottleneck": self.representation_size, "pooled": self.pooled_size(),
-                 "both": self.representation_size + self.pooled_size()}[features],)
+        """``(width,)`` of the read-outs ``features`` (:mod:`audeep.models.readouts`)."""
+        return (parse_readouts(features).width(num_layers=self.num_layers, num_units=self.num_units,
+                                               num_directions=len(self.encoders),
+                                               representation_size=self.representation_size),)
 
     def pooled_encoder_outputs(self, x, lengths=None):
-        """Mean and standard deviation over time of the top encoder layer's outputs.
-
-        Parameters
-        ----------
-        x : tensor [batch, time, freq]
-        lengths : tensor [batch] of int, optional
-            Valid time steps; padded steps (the last ``time - length``) are masked and left out.
-
-        Returns
-        -------
-        tensor [batch, pooled_size()]
-            ``[mean_fw, std_fw(, mean_bw, std_bw)]``, each of ``num_units``.
-        """
+        """The ``pooled`` read-out, [batch, pooled_size()] (:func:`audeep.models.pooling.pooled_outputs`)."""
         return pooled_outputs(self.encoders, x, lengths)
 
     def _features(self, x, features: str, lengths):
-        if features == "bottleneck":
+        """The read-outs ``features`` in one pass of the encoder (the bottleneck alone: :meth:`encode`)."""
+        spec = parse_readouts(features)
+        if not spec.reads_sequences:
             return self.encode(x, training=False, lengths=lengths)
-        pooled = self.pooled_encoder_outputs(x, lengths)
-        if features == "pooled":
-            return pooled
-        return tf.concat([self.encode(x, training=False, lengths=lengths), pooled], axis=-1)
+        return encoder_readouts(self.encoders, x, spec, represent=self.representation_dense, lengths=lengths)
 
     def _split_states(self, representation):
         """Representation -> per decoder direction, per layer, list of states (original order)."""
@@ -193,11 +188,12 @@ class TimeAutoencoderModel(_EncoderDecoder, AutoencoderBase):
         return self.output_dense(paper_decoder(self.decoders, self.projections, decoder_input, states,
                                                feed_prob=p, training=training, lengths=lengths))
 
-    def call(self, x, training=False, lengths=None):
-        """Reconstruction of the time-reversed input (valid steps only, with ``lengths``), [batch, time, freq]."""
-        target = self.target(x, lengths)
-        return self.decode(self.encode(x, training=training, lengths=lengths), shift_right(target),
-                           training=training, lengths=lengths)
+    def call(self, x, training=False, lengths=None, encoder_input=None):
+        """Reconstruction of the time-reversed input (valid steps only, with ``lengths``), [batch, time, freq];
+        ``encoder_input`` (e.g. ``x`` corrupted) replaces ``x`` as what the encoder reads."""
+        source = x if encoder_input is None else encoder_input
+        return self.decode(self.encode(source, training=training, lengths=lengths),
+                           shift_right(self.target(x, lengths)), training=training, lengths=lengths)
 
 
 
@@ -312,11 +308,13 @@ class FrequencyAutoencoderModel(_FrequencyWindows, _EncoderDecoder, AutoencoderB
             return rep
         return rep * tf.cast(time_mask(lengths, shape[1]), rep.dtype)[:, :, None]
 
-    def call(self, x, training=False, lengths=None):
+    def call(self, x, training=False, lengths=None, encoder_input=None):
         """Reconstruction of the frequency-reversed input, [batch, time, freq] (frames are independent:
-        ``lengths`` changes nothing here, only the loss leaves padded frames out)."""
+        ``lengths`` changes nothing here, only the loss leaves padded frames out); the encoder reads
+        ``encoder_input`` instead of ``x`` if given."""
         frames = tf.reshape(x, [-1, self.num_features])
-        recon = self.decode_frames(self.encode_frames(frames, training=training), reverse_freq(frames),
+        source = frames if encoder_input is None else tf.reshape(encoder_input, [-1, self.num_features])
+        recon = self.decode_frames(self.encode_frames(source, training=training), reverse_freq(frames),
                                    training=training)
         return tf.reshape(recon, tf.shape(x))
 
@@ -473,9 +471,10 @@ class FrequencyTimeAutoencoderModel(_FrequencyWindows, AutoencoderBase):
             feed_prob=_feed_prob(self.f_feed_previous_prob, f_feed_previous_prob, training), training=training)
         return tf.reshape(frames, tf.shape(target))
 
-    def call(self, x, training=False, lengths=None):
-        """Reconstruction of the time- and frequency-reversed input, [batch, time, freq]."""
-        states = self.frequency_states(x, training=training)
+    def call(self, x, training=False, lengths=None, encoder_input=None):
+        """Reconstruction of the time- and frequency-reversed input, [batch, time, freq]; the encoders read
+        ``encoder_input`` instead of ``x`` if given (its frequency states are the time decoder's teacher input)."""
+        states = self.frequency_states(x if encoder_input is None else encoder_input, training=training)
         return self.decode(self._encode_states(states, training=training, lengths=lengths), states,
                            self.target(x, lengths), training=training, lengths=lengths)
 

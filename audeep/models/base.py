@@ -35,6 +35,7 @@ import tensorflow as tf
 
 from audeep._params import params_of, positive_int
 from audeep.errors import ParameterError
+from audeep.models.augment import training_pair
 from audeep.models.config import ModelConfig
 from audeep.models.layers import (
     drop_time_steps,
@@ -161,18 +162,50 @@ class AutoencoderBase(keras.Model):
         if not build_without_data(self):
             super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
 
+    def set_corruption(self, config=None, *, seed: int = 0) -> None:
+        """Corrupt or mix the training input (:mod:`audeep.models.corruption`); None turns it off.
+
+        Not part of the architecture: the saved model is the same either way.  ``seed`` keys
+        the draws (with the optimizer step).
+        """
+        self._corruption = (config, int(seed)) if config is not None and config.active else None
+
+    def training_pair(self, x, lengths=None):
+        """``(clip, encoder_input)`` of a training batch: the clip to reconstruct and what the encoder reads.
+
+        Both are ``x`` (and ``encoder_input`` None) unless :meth:`set_corruption` was given options.
+        """
+        corruption = getattr(self, "_corruption", None)
+        if corruption is None:
+            return x, None
+        config, seed = corruption
+        key = tf.stack([tf.constant(seed, tf.int64), tf.cast(self.optimizer.iterations, tf.int64)])
+        context = tf.distribute.get_replica_context()
+        if context is not None and context.num_replicas_in_sync > 1:
+            key = tf.random.experimental.stateless_fold_in(key, context.replica_id_in_sync_group)
+        clip, source = training_pair(x, lengths, config, key=key)
+        return clip, (source if config.masks_input else None)
+
     def train_step(self, data):
         x, lengths = self._unpack(data)
+        x, source = self.training_pair(x, lengths)
         context = replica_context()
         if context is not None:  # several devices: the loss of the global batch
-            return distributed_train_step(self, context, x, lengths)
+            return distributed_train_step(self, context, x, lengths, encoder_input=source)
         with tf.GradientTape() as tape:
-            recon = self(x, training=True, lengths=lengths)
+            recon, extra = self.reconstruct(x, training=True, lengths=lengths, encoder_input=source)
             loss = self.loss_fn(x, recon, lengths)
+            if extra is not None:  # a second task (audeep.models.prediction)
+                loss = loss + self.predict_weight * extra
         grads = tape.gradient(loss, self.trainable_variables)
         self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
         self.loss_tracker.update_state(loss)
         return {"loss": self.loss_tracker.result()}
+
+    def reconstruct(self, x, *, training=False, lengths=None, encoder_input=None):
+        """``(reconstruction, None)``: :meth:`call`; a kind with a second training task returns its loss instead
+        of None (see :mod:`audeep.models.prediction`)."""
+        return self(x, training=training, lengths=lengths, encoder_input=encoder_input), None
 
     def test_step(self, data):
         x, lengths = self._unpack(data)

@@ -40,6 +40,7 @@ from audeep._params import (
 )
 from audeep._params import seed as seed_check
 from audeep.errors import ParameterError
+from audeep.models.readouts import ALIASES, READOUT_TERMS
 
 __all__ = [
     "CELLS",
@@ -65,9 +66,11 @@ CELL_CHECK = one_of(CELLS, case="upper")
 #: Decoder variants of the t-RAE: the paper's (first release) and the later release's standard one.
 DECODERS = ("paper", "standard")
 
-#: What generation can write for a t-RAE: the paper's representation (the bottleneck), the mean
-#: and standard deviation over time of the encoder's top-layer outputs ("pooled"), or both.
-FEATURE_CHOICES = ("bottleneck", "pooled", "both")
+#: The one-word read-out specifications generation takes for a t-RAE (the first is the default):
+#: the representation ("bottleneck"), statistics over time of the top ("pooled") or every
+#: ("layers") encoder layer, "both" = bottleneck+pooled; terms join with "+" and may take
+#: statistics ("bottleneck+layers:mean,std"), see :mod:`audeep.models.readouts`.
+FEATURE_CHOICES = READOUT_TERMS + tuple(ALIASES)
 
 
 # ---------------------------------------------------------------- field declarations
@@ -158,6 +161,12 @@ class TimeAutoencoderConfig(_RecurrentConfig):
     decoder: str = param("paper", check=one_of(DECODERS),
                          help="paper: the first release's decoder that produced the papers' results; standard: a "
                               "teacher-forced standard (bidirectional) RNN")
+    predict_ahead: int = param(0, check=non_negative_int,
+                               help="0: off; K: the encoder's top layer also learns to predict the input frame K "
+                                    "steps ahead of every step it has read (autoregressive predictive coding), a "
+                                    "second loss term")
+    predict_weight: float = param(1.0, check=positive_float,
+                                  help="weight of the prediction loss against the reconstruction loss")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -248,3 +257,6 @@ class TrainingConfig(_Checked):
     devices: int | str = param(1, check=DEVICES_CHECK,
                                help="devices to train on, N or all: the GPUs of this host, else its CPU devices; each "
                                     "batch of batch_size instances is split across them")
+    fold: int | None = param(None, check=optional_positive_int, default_help="all instances", metavar="K",
+                             help="train only on the instances that cross-validation fold K (1-based) marks TRAIN "
+                                  "(the inductive protocol; labels are not used); a continued run keeps its fold")

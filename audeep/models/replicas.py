@@ -67,7 +67,7 @@ def valid_elements(reconstruction, lengths=None):
     return tf.cast(steps * per_step, tf.float32)
 
 
-def distributed_train_step(model, context, x, lengths=None) -> dict:
+def distributed_train_step(model, context, x, lengths=None, encoder_input=None) -> dict:
     """One step of ``model`` (an :class:`audeep.models.base.AutoencoderBase`) on one replica's share.
 
     Parameters
@@ -78,6 +78,8 @@ def distributed_train_step(model, context, x, lengths=None) -> dict:
     x : tensor [batch, time, freq]
         This replica's instances (``batch`` may be 0).
     lengths : tensor [batch], optional
+    encoder_input : tensor [batch, time, freq], optional
+        What the encoder reads instead of ``x`` (the corrupted input).
 
     Returns
     -------
@@ -86,7 +88,7 @@ def distributed_train_step(model, context, x, lengths=None) -> dict:
     """
     variables = model.trainable_variables
     with tf.GradientTape() as tape:
-        reconstruction = model(x, training=True, lengths=lengths)
+        reconstruction = model(x, training=True, lengths=lengths, encoder_input=encoder_input)
         rmse = model.loss_fn(x, reconstruction, lengths)
     count = valid_elements(reconstruction, lengths)
     present = count > 0

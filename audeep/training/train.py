@@ -8,7 +8,6 @@ up to ``num_epochs`` epochs in total.  TensorFlow is imported only when training
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,9 +15,13 @@ from typing import Sequence
 
 import numpy as np
 
+from audeep._params import config_from
 from audeep.dataset.coerce import as_dataset
 from audeep.errors import DataSetError, ModelError, ParameterError
 from audeep.models.config import ModelConfig, TrainingConfig, config_class
+from audeep.models.corruption import check_corruption_shape, corruption_config
+from audeep.models.recipes import merge_recipe
+from audeep.training.fold_inputs import fold_inputs
 from audeep.training.inputs import check_inputs, make_input
 from audeep.training.runs import (
     check_new_run,
@@ -60,12 +63,22 @@ class TrainingResult:
 
 
 def _training_config(options: dict) -> TrainingConfig:
-    names = {f.name for f in dataclasses.fields(TrainingConfig)}
-    unknown = sorted(set(options) - names)
-    if unknown:
-        raise ParameterError(f"{', '.join(unknown)}: unknown training options; expected some of "
-                             f"{', '.join(sorted(names))}", parameter=tuple(unknown))
-    return TrainingConfig(**options)
+    return config_from(TrainingConfig, options, what="training options")
+
+
+def _options(kind, *, architecture, corruption, recipe, options: dict, resume: bool) -> tuple:
+    """(TrainingConfig, architecture or None when resuming, CorruptionConfig), a recipe filled in."""
+    if recipe is not None:
+        merged = merge_recipe(recipe, kind=kind, architecture=_values(architecture),
+                              corruption=_values(corruption), training=options)
+        architecture, corruption, options = merged["architecture"], merged["corruption"], merged["training"]
+    return (_training_config(options), None if resume else _architecture(kind, architecture),
+            corruption_config(corruption))
+
+
+def _values(config) -> dict:
+    """A configuration's values, or a dict of them (None: empty)."""
+    return config.values() if hasattr(config, "values") and not isinstance(config, dict) else dict(config or {})
 
 
 def _architecture(kind: str, architecture) -> ModelConfig:
@@ -84,7 +97,7 @@ def _architecture(kind: str, architecture) -> ModelConfig:
                              parameter="architecture") from None
 
 
-def _new_run(kind, run_dir: Path, architecture: ModelConfig, training: TrainingConfig, shape, datasets):
+def _new_run(kind, run_dir: Path, architecture: ModelConfig, training: TrainingConfig, shape, datasets, **recorded):
     """(model, config, history, start epoch) of a new run; nothing is written yet."""
     import keras
 
@@ -99,8 +112,10 @@ def _new_run(kind, run_dir: Path, architecture: ModelConfig, training: TrainingC
         "kind": kind,
         "architecture": model.architecture(),
         "training": dict(training.values(), feature_shape=list(shape),
+                         num_instances=sum(ds.num_instances for ds in datasets),
                          inputs=[str(ds.path) if ds.path else None for ds in datasets]),
         "preprocessing": _recorded_preprocessing(datasets),
+        **recorded,  # the corruption options and the recipe
         "audeep_version": __version__,
     }
     return model, config, [], 0
@@ -170,7 +185,8 @@ def _fit(model, data, *, run_dir: Path, history: list, training: TrainingConfig,
 
 
 def train_autoencoder(*, kind: str, inputs: Sequence, run_dir, architecture=None, resume: bool = False,
-                      in_memory: "bool | None" = None, progress: bool = True, **options) -> TrainingResult:
+                      in_memory: "bool | None" = None, progress: bool = True, corruption=None,
+                      recipe: "str | None" = None, **options) -> TrainingResult:
     """Train an autoencoder of a registered kind into a run directory.
 
     Parameters
@@ -185,6 +201,10 @@ def train_autoencoder(*, kind: str, inputs: Sequence, run_dir, architecture=None
         The kind's configuration (:mod:`audeep.models.config`) or its parameters
         (``num_features`` is taken from the data); ignored when resuming (the saved
         architecture is used).  Default: the configuration's defaults.
+    corruption : CorruptionConfig or dict, optional
+        Input corruption and mixing (:mod:`audeep.models.corruption`; default none); a resumed run keeps its own.
+    recipe : str, optional
+        A named recipe (:data:`audeep.models.recipes.RECIPES`) filling in the options not given.
     resume : bool
         Continue the run in ``run_dir`` from its newest checkpoint.
     in_memory : bool, optional
@@ -197,7 +217,8 @@ def train_autoencoder(*, kind: str, inputs: Sequence, run_dir, architecture=None
         gradients are clipped by value to [-2, 2]), ``checkpoints_to_keep``, ``seed`` (seeds
         weights, shuffling, dropout and noise), ``threads`` (TensorFlow intra-op threads),
         ``devices`` (a count or ``"all"``: train on several devices of this host, each batch
-        split across them; see :mod:`audeep.training.devices`).
+        split across them; see :mod:`audeep.training.devices`), ``fold`` (train only on the
+        TRAIN rows of this 1-based cross-validation fold; see :mod:`audeep.training.fold_inputs`).
 
     Returns
     -------
@@ -210,20 +231,26 @@ def train_autoencoder(*, kind: str, inputs: Sequence, run_dir, architecture=None
         training is writing into, or a run that does not match the inputs.
     """
     from audeep._tensorflow import configure_threads
+    from audeep.models.prediction import check_prediction_devices
     from audeep.training.devices import configure_cpu_devices, device_scope
 
-    training = _training_config(options)
-    arch = None if resume else _architecture(kind, architecture)
+    training, arch, damage = _options(kind, architecture=architecture, corruption=corruption, recipe=recipe,
+                                      options=options, resume=resume)
     run_dir = Path(run_dir)
     datasets = [as_dataset(ds, parameter="inputs") for ds in inputs]
+    training, datasets = fold_inputs(datasets, training=training, run_dir=run_dir, resume=resume)
     shape = check_inputs(datasets)
+    check_corruption_shape(damage, shape)
     configure_cpu_devices()  # AUDEEP_CPU_DEVICES, before TensorFlow starts its devices
     configure_threads(training.threads)
     with device_scope(training.devices):  # the model is made, loaded and fitted on the devices
         if resume:
             model, config, history, start_epoch = _resumed_run(kind, run_dir, training, shape)
         else:
-            model, config, history, start_epoch = _new_run(kind, run_dir, arch, training, shape, datasets)
+            model, config, history, start_epoch = _new_run(kind, run_dir, arch, training, shape, datasets,
+                                                           corruption=damage.values(), recipe=recipe)
+        model.set_corruption(corruption_config(config.get("corruption")), seed=training.seed)  # the run's own
+        check_prediction_devices(model.config)  # under the devices' strategy
         if start_epoch >= training.num_epochs:
             log.warning("%s already has %d epochs (num_epochs %d): nothing to train", run_dir, start_epoch,
                         training.num_epochs)
