@@ -140,16 +140,20 @@ class AutoencoderBase(keras.Model):
     def from_config(cls, config):
         return cls(**config)
 
-    def _representation(self, stacks, x, *, noise: float, training=False, lengths=None):
+    def _representation(self, stacks, x, *, noise: float, training=False, lengths=None, sequences=False):
         """``tanh(dense(final states))`` of encoder ``stacks`` over ``x`` [batch, steps, features].
 
         In training, whole steps of ``x`` are zeroed with probability ``noise`` first.  The
         final states are in the original's layout: per layer, per direction, LSTM as [c, h];
-        with ``lengths`` [batch], the padded steps are masked.
+        with ``lengths`` [batch], the padded steps are masked.  With ``sequences``, also every
+        layer's output sequences of the same pass (see :func:`encoder_final_states`).
         """
         if training:
             x = drop_time_steps(x, noise)
-        return self.representation_dense(encoder_final_states(stacks, x, training=training, lengths=lengths))
+        finals = encoder_final_states(stacks, x, training=training, lengths=lengths, sequences=sequences)
+        if sequences:
+            return self.representation_dense(finals[0]), finals[1]
+        return self.representation_dense(finals)
 
     @staticmethod
     def _unpack(data):

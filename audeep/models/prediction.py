@@ -17,7 +17,7 @@ import keras
 import tensorflow as tf
 
 from audeep.errors import ParameterError
-from audeep.models.layers import drop_time_steps, encoder_final_states, reverse_time, shift_right, time_mask
+from audeep.models.layers import reverse_time, shift_right, time_mask
 
 __all__ = ["FramePrediction", "check_prediction_devices", "prediction_error"]
 
@@ -82,13 +82,11 @@ class FramePrediction:
         """``(reconstruction, prediction RMSE or None)`` of one forward pass (see the module)."""
         if not self.predict_ahead:
             return super().reconstruct(x, training=training, lengths=lengths, encoder_input=encoder_input)
-        source = x if encoder_input is None else encoder_input
-        if training:
-            source = drop_time_steps(source, self.encoder_noise)
-        finals, sequences = encoder_final_states(self.encoders, source, training=training, lengths=lengths,
-                                                 sequences=True)
-        reconstruction = self.decode(self.representation_dense(finals), shift_right(self.target(x, lengths)),
-                                     training=training, lengths=lengths)
+        representation, sequences = self._representation(
+            self.encoders, x if encoder_input is None else encoder_input, noise=self.encoder_noise,
+            training=training, lengths=lengths, sequences=True)
+        reconstruction = self.decode(representation, shift_right(self.target(x, lengths)), training=training,
+                                     lengths=lengths)
         error = prediction_error(self.predictors, [seq[-1] for seq in sequences], x, ahead=self.predict_ahead,
                                  lengths=lengths)
         return reconstruction, error
