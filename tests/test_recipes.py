@@ -30,6 +30,21 @@ def test_explicit_options_win_and_bad_names_are_listed():
         merge_recipe("paper", kind="f-rae", architecture={}, corruption={}, training={})
 
 
+def test_switches_override_a_recipe_both_ways():
+    from audeep.cli.autoencoders import TRaeTrain
+    from audeep.cli.options import params_from_args
+
+    parser = TRaeTrain(None, None).get_parser("audeep t-rae train")
+    argv = ["--input", "x.nc", "--run-name", "r", "--recipe", "predictive"]
+    args = parser.parse_args(argv + ["--no-bidirectional-decoder", "--bidirectional-encoder"])
+    given = params_from_args(TimeAutoencoderConfig, args)
+    assert given == {"bidirectional_decoder": False, "bidirectional_encoder": True}
+    merged = merge_recipe("predictive", kind="t-rae", architecture=given, corruption={}, training={})
+    assert merged["architecture"]["bidirectional_decoder"] is False  # the recipe says True
+    assert merged["architecture"]["bidirectional_encoder"] is True
+    assert params_from_args(TimeAutoencoderConfig, parser.parse_args(argv)) == {}  # not given: the recipe's
+
+
 def test_cli_recipe_fills_in_what_is_not_given(cli, tmp_path):
     pytest.importorskip("tensorflow")
     from conftest import make_dataset

@@ -20,9 +20,12 @@ from __future__ import annotations
 import argparse
 import enum
 import io
+import re
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
+
+from audeep.cli.options import UNSET
 
 __all__ = ["PIPELINE_ORDER", "command_parsers", "main", "render_reference"]
 
@@ -117,6 +120,9 @@ def _default(action: argparse.Action) -> str:
     if isinstance(action, argparse._CountAction):
         return str(action.default or 0)
     value = action.default
+    if value is UNSET:  # a --recipe fills it in, else the declared default that the help text names
+        named = re.findall(r"\(default: ([^)]*)\)", action.help or "")
+        return f"`{named[-1]}`" if named else "—"
     if value is None or value == argparse.SUPPRESS:
         return "—"
     if value == "":

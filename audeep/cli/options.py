@@ -300,6 +300,19 @@ def _flag(field) -> str:
 UNSET = type("Unset", (), {"__repr__": lambda self: "UNSET"})()
 
 
+class _Switch(argparse.Action):
+    """``--NAME`` sets True, ``--no-NAME`` False (the switches of :func:`add_params` with ``unset=True``)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, not option_string.startswith("--no-"))
+
+    def format_usage(self) -> str:
+        return " | ".join(self.option_strings)
+
+
 def add_params(group, config_cls, *, exclude=(), only=None, help_overrides: "dict | None" = None,
                default_help: "dict | None" = None, unset: bool = False) -> None:
     """Add one flag per parameter of a configuration class (see :mod:`audeep._params`).
@@ -331,9 +344,14 @@ def add_params(group, config_cls, *, exclude=(), only=None, help_overrides: "dic
             continue
         text = (help_overrides or {}).get(field.name, meta["help"])
         if meta["check"] is boolean:
+            if unset:  # a preset may set either value, so both spellings override it
+                name = field.name.replace("_", "-")
+                group.add_argument(f"--{name}", f"--no-{name}", dest=field.name, action=_Switch, default=UNSET,
+                                   help=f"{text} (default: {'on' if field.default else 'off'})")
+                continue
             flag = meta["flag"] or ("--no-" if field.default else "--") + field.name.replace("_", "-")
             group.add_argument(flag, dest=field.name, action="store_false" if field.default else "store_true",
-                               help=text, **({"default": UNSET} if unset else {}))
+                               help=text)
             continue
         default, check = field.default, meta["check"]
         shown = (default_help or {}).get(field.name, meta.get("default_help"))
