@@ -196,7 +196,8 @@ def autoencoder(table: Table, out: Path, name: str, setup: str, protocol: str, s
             table.add(dict(key, accuracy=accuracy, uar=uar, train_seconds=statistics.mean(seconds)))
     if len(clips) > 1:
         for features in recipe["features"]:
-            fused = out / name / setup.split("-e")[0] / f"fused-seed{seed}-{features.replace('+', '_')}.nc"
+            fused = out / name / setup.split("-e")[0] / (f"fused-seed{seed}-{features.replace('+', '_')}"
+                                                          + (f"-e{epoch}" if epoch else "") + ".nc")
             if not fused.exists():
                 run(["audeep", "fuse", "--input", *[outputs[(c, features)][0] for c in clips], "--output", fused,
                      "-f", "value"])
