@@ -344,12 +344,12 @@ def add_params(group, config_cls, *, exclude=(), only=None, help_overrides: "dic
             continue
         text = (help_overrides or {}).get(field.name, meta["help"])
         if meta["check"] is boolean:
+            name = field.name.replace("_", "-")
             if unset:  # a preset may set either value, so both spellings override it
-                name = field.name.replace("_", "-")
                 group.add_argument(f"--{name}", f"--no-{name}", dest=field.name, action=_Switch, default=UNSET,
                                    help=f"{text} (default: {'on' if field.default else 'off'})")
                 continue
-            flag = meta["flag"] or ("--no-" if field.default else "--") + field.name.replace("_", "-")
+            flag = meta["flag"] or ("--no-" if field.default else "--") + name
             group.add_argument(flag, dest=field.name, action="store_false" if field.default else "store_true",
                                help=text)
             continue
