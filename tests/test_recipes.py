@@ -36,12 +36,14 @@ def test_switches_override_a_recipe_both_ways():
 
     parser = TRaeTrain(None, None).get_parser("audeep t-rae train")
     argv = ["--input", "x.nc", "--run-name", "r", "--recipe", "predictive"]
-    args = parser.parse_args(argv + ["--no-bidirectional-decoder", "--bidirectional-encoder"])
+    args = parser.parse_args(argv + ["--bidirectional-decoder", "--no-bidirectional-encoder"])
     given = params_from_args(TimeAutoencoderConfig, args)
-    assert given == {"bidirectional_decoder": False, "bidirectional_encoder": True}
+    assert given == {"bidirectional_decoder": True, "bidirectional_encoder": False}
+    assert RECIPES["predictive"].architecture["bidirectional_encoder"] is True
+    assert RECIPES["predictive"].architecture["bidirectional_decoder"] is False
     merged = merge_recipe("predictive", kind="t-rae", architecture=given, corruption={}, training={})
-    assert merged["architecture"]["bidirectional_decoder"] is False  # the recipe says True
-    assert merged["architecture"]["bidirectional_encoder"] is True
+    assert merged["architecture"]["bidirectional_decoder"] is True  # the recipe says False
+    assert merged["architecture"]["bidirectional_encoder"] is False  # the recipe says True
     assert params_from_args(TimeAutoencoderConfig, parser.parse_args(argv)) == {}  # not given: the recipe's
 
 
