@@ -79,5 +79,6 @@ def main(argv=None):
             epochs = epochs or recipe_epochs(flags)
             print(f"| {name} | {epochs} | {median:.2f} | {median / paper:.2f} | {median * epochs / paper_run:.2f} |")
 
+
 if __name__ == "__main__":
     main()

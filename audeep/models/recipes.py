@@ -71,7 +71,7 @@ RECIPES = MappingProxyType({r.name: r for r in (
             architecture=_PAPER_ARCHITECTURE, training=_PAPER_TRAINING),
     _recipe("predictive", "the paper's t-RAE with a bidirectional encoder whose top layer also predicts the input 3 "
                           "steps ahead (autoregressive predictive coding), a one-way decoder and 128 epochs (as "
-                          "many recurrent stacks as the paper's: twice its training time)",
+                          "many recurrent stacks as the paper's: about twice its training time)",
             architecture={**_PAPER_ARCHITECTURE, "bidirectional_encoder": True, "bidirectional_decoder": False,
                           "predict_ahead": 3, "predict_weight": 1.0},
             training={**_PAPER_TRAINING, "num_epochs": 128}, features="layers"),
