@@ -44,7 +44,8 @@ def seconds_per_epoch(flags: list, *, data: Path, epochs: int, workdir: Path) ->
                            "--no-progress", "--threads", "1", "--seed", "1", *flags, "--num-epochs", str(epochs),
                            "-f", "value"], capture_output=True, text=True)
     if done.returncode:
-        sys.exit(f"error: audeep t-rae train {' '.join(flags)} failed: {done.stderr.strip().splitlines()[-1:]}")
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        sys.exit(f"error: audeep t-rae train {' '.join(flags)} failed: {last}")
     rows = list(csv.DictReader(open(run_dir / "history.csv")))
     return [float(row["seconds"]) for row in rows[1:]]
 
