@@ -107,6 +107,21 @@ def test_train_writes_run_and_resumes_after_interruption(tmp_path, spectra):
     assert int(resumed.model.optimizer.iterations) == 4 * 3  # optimizer state restored from epoch 2
 
 
+def test_a_refused_continuation_says_only_why(tmp_path, spectra, caplog):
+    from audeep._atomic import file_lock
+
+    run = tmp_path / "run"
+    train_autoencoder(kind="t-rae", inputs=[spectra], run_dir=run, architecture=ARCH, num_epochs=1, batch_size=6,
+                      progress=False)
+    with caplog.at_level("INFO", logger="audeep"), file_lock(run / ".lock", wait=False), \
+            pytest.raises(ModelError, match="another training"):
+        train_autoencoder(kind="t-rae", inputs=[spectra], run_dir=run, num_epochs=2, resume=True, progress=False)
+    assert "resuming" not in caplog.text and list(list_checkpoints(run)) == [1]
+    with caplog.at_level("INFO", logger="audeep"):
+        train_autoencoder(kind="t-rae", inputs=[spectra], run_dir=run, num_epochs=2, resume=True, progress=False)
+    assert f"resuming {run} from epoch 1" in caplog.text
+
+
 def test_checkpoints_to_keep(tmp_path, spectra):
     run = tmp_path / "run"
     train_autoencoder(kind="t-rae", inputs=[spectra], run_dir=run, architecture=ARCH, num_epochs=3,

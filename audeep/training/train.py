@@ -153,7 +153,6 @@ def _resumed_run(kind, run_dir: Path, training: TrainingConfig, shape):
     if saved_shape[1:] != shape[1:]:
         raise DataSetError(f"inputs have feature shape {shape}; the run in {run_dir} was trained on {saved_shape}")
     history = [r for r in read_history(run_dir) if r["epoch"] <= start_epoch]
-    log.info("resuming %s from epoch %d", run_dir, start_epoch)
     return model, config, history, start_epoch
 
 
@@ -259,6 +258,8 @@ def train_autoencoder(*, kind: str, inputs: Sequence, run_dir, architecture=None
         data, steps = make_input(datasets, batch_size=training.batch_size, seed=training.seed + start_epoch,
                                  in_memory=in_memory)
         with claim_run(run_dir, config=config, new=not resume):  # new: checked again under the lock
+            if resume:  # logged once the run is ours: a refused second training says only why
+                log.info("resuming %s from epoch %d", run_dir, start_epoch)
             preview = datasets[0].load_features(np.arange(min(3, datasets[0].num_instances)))
             seconds = _fit(model, data, run_dir=run_dir, history=history, training=training,
                            start_epoch=start_epoch, steps=steps, progress=progress, preview=preview, shape=shape)
