@@ -61,9 +61,9 @@ SETUPS = {
     # the recipe before its learning rate was doubled: 0.001 and 128 epochs (2.0-2.1x the paper's training)
     "predictive128": {"train": ["--recipe", "predictive", "--learning-rate", "0.001", "--num-epochs", "128"],
                       "features": ["layers"]},
-    # the first predictive recipe: a bidirectional decoder (1.16-1.26x the time of a paper epoch), 64 epochs
-    "bidirectional": {"train": ["--recipe", "predictive", "--bidirectional-decoder", "--num-epochs", "64"],
-                      "features": ["layers"]},
+    # the first predictive recipe: a bidirectional decoder (1.16-1.26x the time of a paper epoch), 0.001, 64 epochs
+    "bidirectional": {"train": ["--recipe", "predictive", "--bidirectional-decoder", "--learning-rate", "0.001",
+                                "--num-epochs", "64"], "features": ["layers"]},
 }
 CONTROLS = ("bands", "mfcc")
 MLP = ["--num-layers", "2", "--num-units", "150", "--learning-rate", "0.001", "--keep-prob", "0.6"]
