@@ -163,6 +163,8 @@ def _fit(model, data, *, run_dir: Path, history: list, training: TrainingConfig,
 
     from audeep.training.callbacks import make_run_callback
 
+    if start_epoch:  # logged under the run's lock: a refused second training says only why it was refused
+        log.info("resuming %s from epoch %d", run_dir, start_epoch)
     if not model.built:
         model.build((None,) + tuple(shape))
     if getattr(model, "optimizer", None) is None or not getattr(model, "compiled", False):
@@ -258,8 +260,6 @@ def train_autoencoder(*, kind: str, inputs: Sequence, run_dir, architecture=None
         data, steps = make_input(datasets, batch_size=training.batch_size, seed=training.seed + start_epoch,
                                  in_memory=in_memory)
         with claim_run(run_dir, config=config, new=not resume):  # new: checked again under the lock
-            if resume:  # logged once the run is ours: a refused second training says only why
-                log.info("resuming %s from epoch %d", run_dir, start_epoch)
             preview = datasets[0].load_features(np.arange(min(3, datasets[0].num_instances)))
             seconds = _fit(model, data, run_dir=run_dir, history=history, training=training,
                            start_epoch=start_epoch, steps=steps, progress=progress, preview=preview, shape=shape)
