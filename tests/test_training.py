@@ -109,11 +109,12 @@ def test_train_writes_run_and_resumes_after_interruption(tmp_path, spectra):
 
 def test_a_refused_continuation_says_only_why(tmp_path, spectra, caplog):
     from audeep._atomic import file_lock
+    from audeep.training.runs import LOCK_NAME
 
     run = tmp_path / "run"
     train_autoencoder(kind="t-rae", inputs=[spectra], run_dir=run, architecture=ARCH, num_epochs=1, batch_size=6,
                       progress=False)
-    with caplog.at_level("INFO", logger="audeep"), file_lock(run / ".lock", wait=False), \
+    with caplog.at_level("INFO", logger="audeep"), file_lock(run / LOCK_NAME, wait=False), \
             pytest.raises(ModelError, match="another training"):
         train_autoencoder(kind="t-rae", inputs=[spectra], run_dir=run, num_epochs=2, resume=True, progress=False)
     assert "resuming" not in caplog.text and list(list_checkpoints(run)) == [1]
