@@ -35,6 +35,14 @@ def test_train_generate_continue(cli, tmp_path, spectra):
               "-f", "csv", *ARCH)
     assert res.status == 0, res
     assert [line.split(",")[0] for line in res.stdout.split()[1:]] == ["1", "2", "3"]
+    # a continued run keeps its optimizer's rate: another one given is refused, not silently ignored
+    history = (run / "history.csv").read_text()
+    res = cli("t-rae", "train", "--input", spectra, "--run-name", run, "--num-epochs", "4", "--continue",
+              "--learning-rate", "0.01", *ARCH)
+    errors = [line for line in res.stderr.splitlines() if "error" in line.lower()]
+    assert res.status == 1 and len(errors) == 1 and "Traceback" not in res.stderr
+    assert f"--learning-rate 0.01: the run in {run} was trained at 0.001" in errors[0]
+    assert (run / "history.csv").read_text() == history and not (run / "checkpoints" / "epoch-0004.keras").exists()
 
     out = tmp_path / "features.nc"
     res = cli("t-rae", "generate", "--model-dir", run, "--input", spectra, "--output", out)

@@ -75,8 +75,8 @@ class TrainBase(Lister):
                                     for r in recipes))
         add_params(parser, TrainingConfig, exclude={"seed", "threads"}, unset=True)
         parser.add_argument("--continue", dest="resume", action="store_true",
-                            help="resume the run in --run-name from its last checkpoint (architecture options "
-                                 "are then taken from the run)")
+                            help="resume the run in --run-name from its last checkpoint (architecture options and "
+                                 "the learning rate are then taken from the run)")
         add_params(parser, TrainingConfig, only={"seed", "threads"}, unset=True)
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
         add_params(parser.add_argument_group(f"{self.kind} architecture"), config_class(self.kind), unset=True)

@@ -138,13 +138,21 @@ def _recorded_preprocessing(datasets) -> "dict | None":
     return None
 
 
-def _resumed_run(kind, run_dir: Path, training: TrainingConfig, shape):
-    """(model, config, history, start epoch) of a run continued from its newest checkpoint."""
+def _resumed_run(kind, run_dir: Path, training: TrainingConfig, shape, *, given: dict):
+    """(model, config, history, start epoch) of a run continued from its newest checkpoint.
+
+    ``given`` holds the training options named by the caller: a learning rate other than the
+    run's own is refused, since the restored optimizer keeps the run's.
+    """
     import keras
 
     config = read_run_config(run_dir)
     if config["kind"] != kind:
         raise ModelError(f"run_dir {run_dir}: holds a {config['kind']} run, not {kind}", parameter="run_dir")
+    own_rate = config.get("training", {}).get("learning_rate")
+    if given.get("learning_rate") is not None and own_rate is not None and training.learning_rate != own_rate:
+        raise ParameterError(f"learning_rate {training.learning_rate:g}: the run in {run_dir} was trained at "
+                             f"{own_rate:g}, and a continued run keeps its own rate", parameter="learning_rate")
     saved_shape = tuple(config.get("training", {}).get("feature_shape", shape))
     start_epoch, checkpoint = latest_checkpoint(run_dir)  # a run without checkpoints cannot be continued
     keras.utils.set_random_seed(training.seed + 1000 * start_epoch)
@@ -207,7 +215,7 @@ def train_autoencoder(*, kind: str, inputs: Sequence, run_dir, architecture=None
     recipe : str, optional
         A named recipe (:data:`audeep.models.recipes.RECIPES`) filling in the options not given.
     resume : bool
-        Continue the run in ``run_dir`` from its newest checkpoint.
+        Continue the run in ``run_dir`` from its newest checkpoint, at its own learning rate.
     in_memory : bool, optional
         Load the data into memory (True) or stream it (False); default by size.
     progress : bool
@@ -229,7 +237,7 @@ def train_autoencoder(*, kind: str, inputs: Sequence, run_dir, architecture=None
     ------
     ParameterError, DataSetError, ModelError
         On bad options, bad inputs, an existing run without ``resume``, a run that another
-        training is writing into, or a run that does not match the inputs.
+        training is writing into, or a run that does not match the inputs or its learning rate.
     """
     from audeep._tensorflow import configure_threads
     from audeep.models.prediction import check_prediction_devices
@@ -246,7 +254,7 @@ def train_autoencoder(*, kind: str, inputs: Sequence, run_dir, architecture=None
     configure_threads(training.threads)
     with device_scope(training.devices):  # the model is made, loaded and fitted on the devices
         if resume:
-            model, config, history, start_epoch = _resumed_run(kind, run_dir, training, shape)
+            model, config, history, start_epoch = _resumed_run(kind, run_dir, training, shape, given=options)
         else:
             model, config, history, start_epoch = _new_run(kind, run_dir, arch, training, shape, datasets,
                                                            corruption=damage.values(), recipe=recipe)
