@@ -32,6 +32,7 @@ import json
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -68,6 +69,8 @@ SETUPS = {
 CONTROLS = ("bands", "mfcc")
 MLP = ["--num-layers", "2", "--num-units", "150", "--learning-rate", "0.001", "--keep-prob", "0.6"]
 FIELDS = ["dataset", "protocol", "setup", "features", "clip", "seed", "accuracy", "uar", "train_seconds"]
+#: commands at once (``--jobs``): every command takes a slot, so the folds of one inductive setup train side by side
+SLOTS = threading.BoundedSemaphore(2)
 
 
 def say(*parts) -> None:
@@ -75,8 +78,8 @@ def say(*parts) -> None:
 
 
 def run(args: list, *, log: Path = None) -> str:
-    """Run a command; its stdout, or exit naming the command and its log."""
-    with open(log, "a") if log else open("/dev/null", "w") as err:
+    """Run a command in one of the ``--jobs`` slots; its stdout, or exit naming the command and its log."""
+    with SLOTS, open(log, "a") if log else open("/dev/null", "w") as err:
         done = subprocess.run([str(a) for a in args], stdout=subprocess.PIPE, stderr=err, text=True)
     if done.returncode:
         raise SystemExit(f"failed ({done.returncode}): {' '.join(map(str, args))}" + (f"; see {log}" if log else ""))
@@ -188,16 +191,21 @@ def autoencoder(table: Table, out: Path, name: str, setup: str, protocol: str, s
     epoch = budget(flags)  # features of this epoch's checkpoint, also when the run was continued further
     clips = [spec["clip"]] + (spec["fused"] if args.fused and protocol == "transductive" else [])
     folds = [None] if protocol == "transductive" else list(range(1, spec["folds"] + 1))
-    outputs = {}  # (clip, features) -> [features file per fold]
-    seconds = []
-    for clip in clips:
+    runs = [(clip, fold, out / name / setup.split("-e")[0] / f"{protocol}{clip}-seed{seed}"
+             / (f"fold{fold}" if fold else "all")) for clip in clips for fold in folds]
+
+    def one_run(clip, fold, run_dir) -> tuple:  # (seconds per epoch, {features: file})
         data = spectrograms(out, name, clip)
-        for fold in folds:
-            run_dir = out / name / setup.split("-e")[0] / f"{protocol}{clip}-seed{seed}" / (f"fold{fold}" if fold
-                                                                                            else "all")
-            seconds.append(train(run_dir, data, flags + (["--fold", fold] if fold else [])))
-            for features in recipe["features"]:
-                outputs.setdefault((clip, features), []).append(generate(run_dir, data, features, epoch=epoch))
+        seconds = train(run_dir, data, flags + (["--fold", fold] if fold else []))
+        return seconds, {features: generate(run_dir, data, features, epoch=epoch) for features in recipe["features"]}
+
+    with ThreadPoolExecutor(len(runs)) as pool:  # the slots bound how many commands run at once
+        done = list(pool.map(lambda r: one_run(*r), runs))
+    seconds = [s for s, _ in done]
+    outputs = {}  # (clip, features) -> [features file per fold]
+    for (clip, _, _), (_, files) in zip(runs, done):
+        for features, path in files.items():
+            outputs.setdefault((clip, features), []).append(path)
     for (clip, features), paths in outputs.items():
         key = dict(dataset=name, protocol=protocol, setup=setup, features=features, clip=clip, seed=seed)
         if not table.has(**key):
@@ -257,7 +265,8 @@ def main():
                         default=["transductive", "inductive"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
     parser.add_argument("--fused", action="store_true", help="also fuse ESC-10's four thresholds (transductive)")
-    parser.add_argument("--jobs", type=int, default=2, help="commands at once (each trains on one thread)")
+    parser.add_argument("--jobs", type=int, default=2,
+                        help="commands at once (each trains on one thread; the folds of an inductive setup too)")
     parser.add_argument("--repeat", type=int, default=3, help="MLP repeats per evaluation")
     parser.add_argument("--mlp-epochs", type=int, default=400)
     parser.add_argument("--num-epochs", type=int, default=None,
@@ -269,6 +278,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="2 epochs, 1 MLP repeat of 50 epochs: a smoke run")
     parser.add_argument("--out", type=Path, default=Path("bench-output/accuracy"))
     args = parser.parse_args()
+    global SLOTS
+    SLOTS = threading.BoundedSemaphore(max(1, args.jobs))
     args.quick_train = ["--num-epochs", "2"] if args.quick else None
     if args.quick:
         args.repeat, args.mlp_epochs = 1, 50
@@ -284,7 +295,7 @@ def main():
             controls(table, args.out, name, args.protocols, args)
     jobs = [(name, setup, protocol, seed) for name in args.data for setup in args.setups if setup != "control"
             for protocol in args.protocols for seed in args.seeds]
-    with ThreadPoolExecutor(args.jobs) as pool:
+    with ThreadPoolExecutor(max(1, len(jobs))) as pool:  # waiting threads; the slots bound the commands
         for done in [pool.submit(autoencoder, table, args.out, *job, args) for job in jobs]:
             done.result()
     summarise(table, args.out)
