@@ -22,7 +22,7 @@ Resumable: a run, a features file or a result row that exists is not redone.  Re
 ``OUT/summary.csv`` (mean and standard deviation over seeds), which is also printed.
 
 Usage: python benchmarks/accuracy.py [--data esc10 speech]
-       [--setups control paper predictive predictive128 bidirectional] [--protocols transductive inductive]
+       [--setups control paper predictive predictive128 bidirectional untrained] [--protocols transductive inductive]
        [--seeds 1 2 3] [--fused] [--jobs 2] [--checkpoints-to-keep N] [--quick] [--out DIR]
 """
 
@@ -65,6 +65,10 @@ SETUPS = {
     # the first predictive recipe: a bidirectional decoder (1.16-1.26x the time of a paper epoch), 0.001, 64 epochs
     "bidirectional": {"train": ["--recipe", "predictive", "--bidirectional-decoder", "--learning-rate", "0.001",
                                 "--num-epochs", "64"], "features": ["layers"]},
+    # a control: the recipe's network at its initial weights (one epoch at a learning rate of 1e-9 moves no weight
+    # measurably), read out like the recipe; what the training adds is the recipe's score minus this one
+    "untrained": {"train": ["--recipe", "predictive", "--learning-rate", "1e-9", "--num-epochs", "1"],
+                  "features": ["layers"]},
 }
 CONTROLS = ("bands", "mfcc")
 MLP = ["--num-layers", "2", "--num-units", "150", "--learning-rate", "0.001", "--keep-prob", "0.6"]
