@@ -149,11 +149,12 @@ def _resumed_run(kind, run_dir: Path, training: TrainingConfig, shape, *, given:
     config = read_run_config(run_dir)
     if config["kind"] != kind:
         raise ModelError(f"run_dir {run_dir}: holds a {config['kind']} run, not {kind}", parameter="run_dir")
-    own_rate = config.get("training", {}).get("learning_rate")
+    recorded = config.get("training", {})
+    own_rate = recorded.get("learning_rate")
     if given.get("learning_rate") is not None and own_rate is not None and training.learning_rate != own_rate:
         raise ParameterError(f"learning_rate {training.learning_rate:g}: the run in {run_dir} was trained at "
                              f"{own_rate:g}, and a continued run keeps its own rate", parameter="learning_rate")
-    saved_shape = tuple(config.get("training", {}).get("feature_shape", shape))
+    saved_shape = tuple(recorded.get("feature_shape", shape))
     start_epoch, checkpoint = latest_checkpoint(run_dir)  # a run without checkpoints cannot be continued
     keras.utils.set_random_seed(training.seed + 1000 * start_epoch)
     model = load_checkpoint(checkpoint)
