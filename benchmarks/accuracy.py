@@ -81,9 +81,12 @@ def say(*parts) -> None:
     print(f"[{time.strftime('%H:%M:%S')}]", *parts, file=sys.stderr, flush=True)
 
 
-def run(args: list, *, log: Path = None) -> str:
-    """Run a command in one of the ``--jobs`` slots; its stdout, or exit naming the command and its log."""
+def run(args: list, *, log: Path = None, start: str = None) -> str:
+    """Run a command in one of the ``--jobs`` slots (saying ``start`` once it has one); its stdout, or exit naming
+    the command and its log."""
     with SLOTS, open(log, "a") if log else open("/dev/null", "w") as err:
+        if start:
+            say(start)
         done = subprocess.run([str(a) for a in args], stdout=subprocess.PIPE, stderr=err, text=True)
     if done.returncode:
         raise SystemExit(f"failed ({done.returncode}): {' '.join(map(str, args))}" + (f"; see {log}" if log else ""))
@@ -119,9 +122,8 @@ def spectrograms(out: Path, name: str, clip: str) -> Path:
     path = out / name / f"spectrograms{clip}.nc"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        say(f"preprocess {name} {clip} dB")
         run(["audeep", "preprocess", "--basedir", spec["dir"], "--parser", spec["parser"], "--output", path,
-             *spec["options"], "--clip-below", clip, "-f", "value"])
+             *spec["options"], "--clip-below", clip, "-f", "value"], start=f"preprocess {name} {clip} dB")
     return path
 
 
@@ -148,11 +150,11 @@ def train(run_dir: Path, data: Path, flags: list) -> float:
         epochs = json.loads(config.read_text())["training"]["num_epochs"] if config.exists() else None
     rows = list(csv.DictReader(open(history))) if history.exists() else []
     if not rows or (epochs and len(rows) < epochs):
-        say(f"train {run_dir}")
         run_dir.parent.mkdir(parents=True, exist_ok=True)
         resume = ["--continue"] if rows else []
         run(["audeep", "t-rae", "train", "--input", data, "--run-name", run_dir, "--no-progress", "--threads", "1",
-             *flags, *resume, "-f", "value"], log=run_dir.parent / f"{run_dir.name}.log")
+             *flags, *resume, "-f", "value"], log=run_dir.parent / f"{run_dir.name}.log",
+            start=f"{'continue' if rows else 'train'} {run_dir}")
         rows = list(csv.DictReader(open(history)))[:epochs]
     return round(statistics.mean(float(r["seconds"]) for r in rows), 2)
 
@@ -173,8 +175,8 @@ def controls(table: Table, out: Path, name: str, protocols: list, args) -> None:
     for kind in CONTROLS:
         path = out / name / f"control-{kind}.nc"
         if not path.exists():
-            say(f"control {kind} {name}")
-            run([sys.executable, HERE / "control_features.py", "--kind", kind, "--input", data, "--output", path])
+            run([sys.executable, HERE / "control_features.py", "--kind", kind, "--input", data, "--output", path],
+                start=f"control {kind} {name}")
         keys = [dict(dataset=name, protocol=protocol, setup="control", features=kind, clip=DATASETS[name]["clip"],
                      seed="-") for protocol in protocols]
         missing = [key for key in keys if not table.has(**key)]
