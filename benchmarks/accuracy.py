@@ -29,6 +29,7 @@ Usage: python benchmarks/accuracy.py [--data esc10 speech]
 import argparse
 import csv
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -230,12 +231,13 @@ def autoencoder(table: Table, out: Path, name: str, setup: str, protocol: str, s
                 table.add(dict(key, accuracy=accuracy, uar=uar, train_seconds=""))
 
 
-def summarise(table: Table, out: Path) -> None:
+def summarise(out: Path) -> None:
+    """summary.csv from every row of results.csv as it is on disk (other drivers' rows included), then printed."""
     groups = {}
-    for row in table.rows:
+    for row in Table(out / "results.csv").rows:
         groups.setdefault(tuple(row[f] for f in FIELDS[:5]), []).append(row)
-    path = out / "summary.csv"
-    with open(path, "w", newline="") as handle:
+    path, part = out / "summary.csv", out / f".summary.csv.{os.getpid()}"
+    with open(part, "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(FIELDS[:5] + ["seeds", "accuracy_mean", "accuracy_std", "uar_mean", "uar_std",
                                       "train_seconds"])
@@ -248,6 +250,7 @@ def summarise(table: Table, out: Path) -> None:
                                          f"{statistics.mean(uar):.4f}",
                                          f"{statistics.stdev(uar) if len(uar) > 1 else 0:.4f}",
                                          f"{statistics.mean(secs):.2f}" if secs else ""])
+    os.replace(part, path)  # complete or not at all, also while another driver summarises
     print(open(path).read())
     print(markdown(path))
 
@@ -304,7 +307,7 @@ def main():
     with ThreadPoolExecutor(max(1, len(jobs))) as pool:  # waiting threads; the slots bound the commands
         for done in [pool.submit(autoencoder, table, args.out, *job, args) for job in jobs]:
             done.result()
-    summarise(table, args.out)
+    summarise(args.out)
 
 
 if __name__ == "__main__":
