@@ -27,7 +27,10 @@ Usage: python benchmarks/accuracy.py [--data esc10 speech]
 """
 
 import argparse
+import contextlib
 import csv
+import heapq
+import itertools
 import json
 import os
 import statistics
@@ -74,18 +77,48 @@ SETUPS = {
 CONTROLS = ("bands", "mfcc")
 MLP = ["--num-layers", "2", "--num-units", "150", "--learning-rate", "0.001", "--keep-prob", "0.6"]
 FIELDS = ["dataset", "protocol", "setup", "features", "clip", "seed", "accuracy", "uar", "train_seconds"]
+
+
+class Slots:
+    """``--jobs`` commands at once; a free slot goes to the first waiting command of the lowest priority.
+
+    Trainings wait behind everything else, so a run's features and scores come as soon as it is
+    trained instead of after every training already waiting.
+    """
+
+    def __init__(self, jobs: int):
+        self.free, self.waiting, self.tickets = jobs, [], itertools.count()
+        self.changed = threading.Condition()
+
+    @contextlib.contextmanager
+    def take(self, priority: int):
+        with self.changed:
+            ticket = (priority, next(self.tickets))
+            heapq.heappush(self.waiting, ticket)
+            self.changed.wait_for(lambda: self.free and self.waiting[0] == ticket)
+            heapq.heappop(self.waiting)
+            self.free -= 1
+            self.changed.notify_all()  # the next in line may take another free slot
+        try:
+            yield
+        finally:
+            with self.changed:
+                self.free += 1
+                self.changed.notify_all()
+
+
 #: commands at once (``--jobs``): every command takes a slot, so the folds of one inductive setup train side by side
-SLOTS = threading.BoundedSemaphore(2)
+SLOTS = Slots(2)
 
 
 def say(*parts) -> None:
     print(f"[{time.strftime('%H:%M:%S')}]", *parts, file=sys.stderr, flush=True)
 
 
-def run(args: list, *, log: Path = None, start: str = None) -> str:
+def run(args: list, *, log: Path = None, start: str = None, priority: int = 0) -> str:
     """Run a command in one of the ``--jobs`` slots (saying ``start`` once it has one); its stdout, or exit naming
-    the command and its log."""
-    with SLOTS, open(log, "a") if log else open("/dev/null", "w") as err:
+    the command and its log.  Of the commands waiting, those of the lowest ``priority`` go first."""
+    with SLOTS.take(priority), open(log, "a") if log else open("/dev/null", "w") as err:
         if start:
             say(start)
         done = subprocess.run([str(a) for a in args], stdout=subprocess.PIPE, stderr=err, text=True)
@@ -155,7 +188,7 @@ def train(run_dir: Path, data: Path, flags: list) -> float:
         resume = ["--continue"] if rows else []
         run(["audeep", "t-rae", "train", "--input", data, "--run-name", run_dir, "--no-progress", "--threads", "1",
              *flags, *resume, "-f", "value"], log=run_dir.parent / f"{run_dir.name}.log",
-            start=f"{'continue' if rows else 'train'} {run_dir}")
+            start=f"{'continue' if rows else 'train'} {run_dir}", priority=1)
         rows = list(csv.DictReader(open(history)))[:epochs]
     return round(statistics.mean(float(r["seconds"]) for r in rows), 2)
 
@@ -288,7 +321,7 @@ def main():
     parser.add_argument("--out", type=Path, default=Path("bench-output/accuracy"))
     args = parser.parse_args()
     global SLOTS
-    SLOTS = threading.BoundedSemaphore(max(1, args.jobs))
+    SLOTS = Slots(max(1, args.jobs))
     args.quick_train = ["--num-epochs", "2"] if args.quick else None
     if args.quick:
         args.repeat, args.mlp_epochs = 1, 50
