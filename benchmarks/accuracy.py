@@ -82,16 +82,20 @@ FIELDS = ["dataset", "protocol", "setup", "features", "clip", "seed", "accuracy"
 class Slots:
     """``--jobs`` commands at once; a free slot goes to the first waiting command of the lowest priority.
 
-    Trainings wait behind everything else, so a run's features and scores come as soon as it is
-    trained instead of after every training already waiting.
+    Runs (a training and its features, in one slot) wait behind everything else, so a setup is
+    scored as soon as its runs are done instead of after every training already waiting.  A
+    thread that holds a slot runs its commands in it.
     """
 
     def __init__(self, jobs: int):
         self.free, self.waiting, self.tickets = jobs, [], itertools.count()
-        self.changed = threading.Condition()
+        self.changed, self.held = threading.Condition(), threading.local()
 
     @contextlib.contextmanager
     def take(self, priority: int):
+        if getattr(self.held, "slot", False):  # this thread's slot already
+            yield
+            return
         with self.changed:
             ticket = (priority, next(self.tickets))
             heapq.heappush(self.waiting, ticket)
@@ -99,9 +103,11 @@ class Slots:
             heapq.heappop(self.waiting)
             self.free -= 1
             self.changed.notify_all()  # the next in line may take another free slot
+        self.held.slot = True
         try:
             yield
         finally:
+            self.held.slot = False
             with self.changed:
                 self.free += 1
                 self.changed.notify_all()
@@ -115,10 +121,10 @@ def say(*parts) -> None:
     print(f"[{time.strftime('%H:%M:%S')}]", *parts, file=sys.stderr, flush=True)
 
 
-def run(args: list, *, log: Path = None, start: str = None, priority: int = 0) -> str:
-    """Run a command in one of the ``--jobs`` slots (saying ``start`` once it has one); its stdout, or exit naming
-    the command and its log.  Of the commands waiting, those of the lowest ``priority`` go first."""
-    with SLOTS.take(priority), open(log, "a") if log else open("/dev/null", "w") as err:
+def run(args: list, *, log: Path = None, start: str = None) -> str:
+    """Run a command in one of the ``--jobs`` slots (saying ``start`` once it has one; before any run waiting for
+    one), or in the slot its thread holds; its stdout, or exit naming the command and its log."""
+    with SLOTS.take(0), open(log, "a") if log else open("/dev/null", "w") as err:
         if start:
             say(start)
         done = subprocess.run([str(a) for a in args], stdout=subprocess.PIPE, stderr=err, text=True)
@@ -188,7 +194,7 @@ def train(run_dir: Path, data: Path, flags: list) -> float:
         resume = ["--continue"] if rows else []
         run(["audeep", "t-rae", "train", "--input", data, "--run-name", run_dir, "--no-progress", "--threads", "1",
              *flags, *resume, "-f", "value"], log=run_dir.parent / f"{run_dir.name}.log",
-            start=f"{'continue' if rows else 'train'} {run_dir}", priority=1)
+            start=f"{'continue' if rows else 'train'} {run_dir}")
         rows = list(csv.DictReader(open(history)))[:epochs]
     return round(statistics.mean(float(r["seconds"]) for r in rows), 2)
 
@@ -236,8 +242,10 @@ def autoencoder(table: Table, out: Path, name: str, setup: str, protocol: str, s
 
     def one_run(clip, fold, run_dir) -> tuple:  # (seconds per epoch, {features: file})
         data = spectrograms(out, name, clip)
-        seconds = train(run_dir, data, flags + (["--fold", fold] if fold else []))
-        return seconds, {features: generate(run_dir, data, features, epoch=epoch) for features in recipe["features"]}
+        with SLOTS.take(1):  # the features right after the training, in its slot
+            seconds = train(run_dir, data, flags + (["--fold", fold] if fold else []))
+            return seconds, {features: generate(run_dir, data, features, epoch=epoch)
+                             for features in recipe["features"]}
 
     with ThreadPoolExecutor(len(runs)) as pool:  # the slots bound how many commands run at once
         done = list(pool.map(lambda r: one_run(*r), runs))
