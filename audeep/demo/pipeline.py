@@ -246,7 +246,7 @@ def _evaluate_step(run: _Run, features, seed: int) -> tuple:
         run.say(f"      fold {fold.fold}: accuracy {fold.accuracy:.3f}  UAR {fold.uar:.3f}  "
                 f"({fold.num_eval} clips)")
     run.say(f"      mean:   accuracy {results.accuracy:.3f} +- {results.accuracy_2std:.3f}  "
-            f"UAR {results.uar:.3f} +- {results.uar_2std:.3f}  (chance {chance:.3f})")
+            f"UAR {results.uar:.3f} +- {results.uar_2std:.3f}  (+- 2 std over folds; chance {chance:.3f})")
     return results, chance
 
 
