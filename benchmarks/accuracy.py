@@ -122,8 +122,8 @@ def say(*parts) -> None:
 
 
 def run(args: list, *, log: Path = None, start: str = None) -> str:
-    """Run a command in one of the ``--jobs`` slots (saying ``start`` once it has one; before any run waiting for
-    one), or in the slot its thread holds; its stdout, or exit naming the command and its log."""
+    """Run a command in a ``--jobs`` slot (ahead of waiting runs; in its thread's slot if it holds one), saying
+    ``start`` when it begins; its stdout, or exit naming the command and its log."""
     with SLOTS.take(0), open(log, "a") if log else open("/dev/null", "w") as err:
         if start:
             say(start)

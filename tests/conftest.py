@@ -3,6 +3,7 @@
 Each issue's tests add their own fixtures in their own modules; keep this file small.
 """
 
+import importlib.util
 import io
 import os
 
@@ -23,6 +24,14 @@ class CliResult:
 
     def __repr__(self):
         return f"CliResult(status={self.status}, stdout={self.stdout[-500:]!r}, stderr={self.stderr[-1500:]!r})"
+
+
+def load_script(path, name: str):
+    """A script of the repository (not part of the package), imported from its path as module ``name``."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def run_cli(*argv) -> CliResult:

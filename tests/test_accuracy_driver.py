@@ -1,22 +1,19 @@
 """The accuracy driver's scheduling and summary (``benchmarks/accuracy.py``), without training anything."""
 
 import csv
-import importlib.util
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from conftest import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture()
 def driver():
-    spec = importlib.util.spec_from_file_location("accuracy_driver", ROOT / "benchmarks" / "accuracy.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "benchmarks" / "accuracy.py", "accuracy_driver")
 
 
 def started(*threads):

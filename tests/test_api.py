@@ -1,12 +1,12 @@
 """The Python API (``import audeep``) and the ESC-10 tutorial script, on a synthetic data set."""
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import load_script
 
 import audeep
 from audeep.demo import make_demo_dataset
@@ -43,10 +43,7 @@ def test_public_api_parameters_are_keyword_only():
 
 
 def _load_tutorial():
-    spec = importlib.util.spec_from_file_location("tutorial_esc10", ROOT / "docs" / "tutorial_esc10.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "docs" / "tutorial_esc10.py", "tutorial_esc10")
 
 
 @pytest.fixture(scope="module")

@@ -1,12 +1,12 @@
 """The documentation agrees with the code: the command reference, links, the README's commands."""
 
-import importlib.util
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -16,10 +16,7 @@ REGENERATE = "python tools/reference.py --output docs/reference.md"
 
 def _load_tool():
     """``tools/reference.py``, imported from its path (it is a script, not part of the package)."""
-    spec = importlib.util.spec_from_file_location("audeep_tools_reference", TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(TOOL, "audeep_tools_reference")
 
 
 @pytest.fixture(scope="module")

@@ -5,14 +5,13 @@ The fold tests put NaN in the rows that fold 1 marks VALID: training refuses non
 so a run on those data succeeds only if exactly the TRAIN rows are fed (also when continued).
 """
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import make_dataset, one_error, tone, write_wav
+from conftest import load_script, make_dataset, one_error, tone, write_wav
 
 from audeep.dataset import DataSet
 from audeep.errors import DataSetError, ParameterError
@@ -122,9 +121,7 @@ def test_mismatched_fold_files_are_one_line(cli, fold_features, tmp_path):
 
 def control(monkeypatch, *args):
     """Run ``benchmarks/control_features.py ARGS`` in this process: (exit status, one-line message or None)."""
-    spec = importlib.util.spec_from_file_location("control_features", ROOT / "benchmarks" / "control_features.py")
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    script = load_script(ROOT / "benchmarks" / "control_features.py", "control_features")
     monkeypatch.setattr(sys, "argv", ["control_features.py", *map(str, args)])
     try:
         script.main()
