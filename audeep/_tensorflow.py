@@ -157,9 +157,16 @@ def import_tensorflow(*, threads: int | None = None):
     return tf, keras
 
 
-def use_xla() -> bool:
-    """Whether to XLA-compile inference: on CPU yes (generation measured 1.14-1.25x faster),
-    on GPU no (cuDNN kernels cannot be XLA-compiled)."""
+#: XLA compiles the encoder for each batch shape, 1-3 s each on 2 cores (ESC-10's 2 x 256 GRU);
+#: its faster encoding (1.4-1.6x) pays that back from about 1,000-2,000 instances
+#: (benchmarks/bench_generate.py --cold)
+XLA_MIN_INSTANCES = 2_000
+
+
+def use_xla(num_instances: int) -> bool:
+    """Whether to XLA-compile the encoder for ``num_instances`` spectrograms: on CPU from
+    :data:`XLA_MIN_INSTANCES` on (smaller sets encode faster than XLA compiles), never on GPU
+    (cuDNN kernels cannot be XLA-compiled)."""
     import tensorflow as tf
 
-    return not tf.config.list_logical_devices("GPU")
+    return num_instances >= XLA_MIN_INSTANCES and not tf.config.list_logical_devices("GPU")

@@ -108,7 +108,8 @@ def _check_output(output: Path, files: list, folders: list, *, folder: bool = Fa
 
 
 def _output_plan(output, format, inputs, input_list, *, shard_size, key: dict) -> tuple:
-    """(output path, format, recordings to process, ShardedOutput or None), checked before any work.
+    """(output path, format, recordings to process, ShardedOutput or None, number of recordings), checked
+    before any work.
 
     With ``shard_size`` the recordings of complete shards are left out: they are not decoded again.
     """
@@ -118,7 +119,7 @@ def _output_plan(output, format, inputs, input_list, *, shard_size, key: dict) -
     _check_output(output, files, folders, folder=shard_size is not None)
     shards = ShardedOutput.for_files(output, [str(f) for f in files], shard_size=shard_size, format=fmt,
                                      key=dict(key, command="extract"))
-    return output, fmt, (shards.todo(files) if shards else files), shards
+    return output, fmt, (shards.todo(files) if shards else files), shards, len(files)
 
 
 @dataclass
@@ -169,6 +170,8 @@ class Extractor:
         Windows encoded together.
     threads : int, optional
         TensorFlow intra-op threads (default: all cores).
+    xla : bool
+        XLA-compile the encoder (see :func:`audeep.training.features.encode_block`).
     **options
         :class:`~audeep.preprocessing.options.SpectrogramOptions` fields overriding the
         run's (None: the run's value); a run that does not record its preprocessing needs
@@ -183,14 +186,16 @@ class Extractor:
     """
 
     def __init__(self, run_dir, *, epoch: "int | None" = None, features: str = "bottleneck",
-                 hop: "float | None" = None, batch_size: int = 256, threads: "int | None" = None, **options):
+                 hop: "float | None" = None, batch_size: int = 256, threads: "int | None" = None,
+                 xla: bool = False, **options):
         from audeep._params import positive_int
         from audeep._tensorflow import configure_threads
         from audeep.training.runs import load_autoencoder
 
         self.run_dir = Path(run_dir)
         #: what a Dask worker needs to load the same extractor (audeep.cluster.extraction)
-        self.arguments = dict(options, epoch=epoch, features=features, hop=hop, batch_size=batch_size)
+        self.arguments = dict(options, epoch=epoch, features=features, hop=hop, batch_size=batch_size, xla=xla)
+        self.xla = bool(xla)
         config = read_run_config(self.run_dir)
         self.options = with_overrides(config.get("preprocessing"), options, run=str(run_dir))
         self.windowing = Windowing(self.options, hop=hop)
@@ -245,7 +250,7 @@ class Extractor:
         block[n:] = block[0]
         lengths = np.minimum(np.concatenate([lengths, np.repeat(lengths[:1], rows - n)]), steps).astype(np.int32)
         shape = (steps if self.keeps_time else None, self.bins)
-        return encode_block(self.model, block, lengths, features=self.features_kind, shape=shape)[:n]
+        return encode_block(self.model, block, lengths, features=self.features_kind, shape=shape, xla=self.xla)[:n]
 
     def warm_up(self, *, compile: bool = True) -> None:
         """Compile the encoder for full batches now (e.g. while workers decode the first recordings).
@@ -419,11 +424,13 @@ def extract_features(*, run_dir, inputs=(), output, input_list=None, format: "st
         an output that is an input or inside a scanned folder, or (without
         ``skip_bad_files``) a bad recording; no output file is left behind.
     """
+    from audeep._tensorflow import use_xla
     from audeep.cluster.executors import open_executor
     from audeep.dataset.schema import provenance_attrs
 
-    output, fmt, files, shards = _output_plan(output, format, inputs, input_list, shard_size=shard_size, key=dict(
-        options, run=str(run_dir), epoch=epoch, features=canonical_readouts(features), hop=hop))
+    output, fmt, files, shards, num_files = _output_plan(
+        output, format, inputs, input_list, shard_size=shard_size,
+        key=dict(options, run=str(run_dir), epoch=epoch, features=canonical_readouts(features), hop=hop))
     config = read_run_config(run_dir)  # not a run: fail before starting workers
     windowing = Windowing(with_overrides(config.get("preprocessing"), options, run=str(run_dir)), hop=hop)
     skipped, written, count = [], 0, 0
@@ -433,7 +440,7 @@ def extract_features(*, run_dir, inputs=(), output, input_list=None, format: "st
         if threads is None and scheduler is None and workers.jobs > 1:  # the decoding workers need cores too
             threads = max(1, (os.cpu_count() or 1) // 2)
         extractor = Extractor(run_dir, epoch=epoch, features=features, hop=hop, batch_size=batch_size,
-                              threads=threads, **options)
+                              threads=threads, xla=use_xla(num_files), **options)
         if len(files) >= extractor.batch_size:
             extractor.warm_up(compile=scheduler is None)
         attrs = provenance_attrs(command="extract", parameters=extractor.provenance())

@@ -18,6 +18,7 @@ import numpy as np
 from audeep._atomic import refuse_overwriting_inputs
 from audeep._params import positive_int
 from audeep._progress import Progress
+from audeep._tensorflow import use_xla
 from audeep.dataset import DataSet, DataSetWriter, check_finite, provenance_attrs
 from audeep.dataset.coerce import accepts_paths, as_dataset
 from audeep.dataset.shard_output import ShardedOutput
@@ -30,19 +31,19 @@ __all__ = ["encode_block", "encode_dataset", "write_features", "generate_feature
 log = logging.getLogger(__name__)
 
 
-def _encoder(model, shape, features, padded=True):
+def _encoder(model, shape, features, padded=True, xla=False):
     """A compiled ``model.features`` for inputs of ``shape`` (cached on the model)."""
     cache = model.__dict__.setdefault("_audeep_encoders", {})
-    key = (tuple(shape), features, padded)
+    key = (tuple(shape), features, padded, xla)
     if key not in cache:
-        cache[key] = _compile_encoder(model, shape, features, padded)
+        cache[key] = _compile_encoder(model, shape, features, padded, xla)
     return cache[key]
 
 
-def _compile_encoder(model, shape, features, padded=True):
+def _compile_encoder(model, shape, features, padded, xla):
     import tensorflow as tf
 
-    from audeep._tensorflow import cpu_cores, use_xla
+    from audeep._tensorflow import cpu_cores
 
     signature = [tf.TensorSpec((None,) + tuple(shape), tf.float32)]
     if padded:
@@ -51,8 +52,8 @@ def _compile_encoder(model, shape, features, padded=True):
     def encode(x, lengths=None):  # unpadded: (x) only, fixed-length data pays nothing for masking
         return model.features(x, features=features, lengths=lengths)
 
-    if not use_xla() or cpu_cores() < 2:
-        return tf.function(encode, input_signature=signature, jit_compile=use_xla())
+    if not xla or cpu_cores() < 2:
+        return tf.function(encode, input_signature=signature, jit_compile=xla)
     # XLA on CPU: two halves of the batch, compiled separately, run at once on the inter-op
     # threads (2 cores: 1.16-1.21x the whole batch in one XLA call, same values)
     compiled = tf.function(encode, jit_compile=True)
@@ -64,7 +65,7 @@ def _compile_encoder(model, shape, features, padded=True):
     return tf.function(halves, input_signature=signature, jit_compile=False)
 
 
-def encode_block(model, block, lengths, *, features: str = "bottleneck", shape=None) -> np.ndarray:
+def encode_block(model, block, lengths, *, features: str = "bottleneck", shape=None, xla: bool = False) -> np.ndarray:
     """Features of one batch of spectrograms: the one path from spectrograms to features.
 
     Parameters
@@ -79,28 +80,34 @@ def encode_block(model, block, lengths, *, features: str = "bottleneck", shape=N
     shape : tuple, optional
         The instance shape the encoder is compiled for (``time`` may be None: any
         length); default ``block``'s.
+    xla : bool
+        XLA-compile the encoder (CPU only): faster per batch, but each batch shape compiles
+        for seconds; :func:`audeep._tensorflow.use_xla` says when it pays.
 
     Returns
     -------
     ndarray, shape (batch, *generated_shape), float32
     """
     padded = bool(np.any(np.asarray(lengths) < block.shape[1]))
-    encode = _encoder(model, tuple(block.shape[1:]) if shape is None else tuple(shape), features, padded)
+    encode = _encoder(model, tuple(block.shape[1:]) if shape is None else tuple(shape), features, padded, xla)
     values = np.asarray(encode(block, lengths) if padded else encode(block))
     check_generated(values, model=model)  # NaN or infinite features are never written
     return values
 
 
-def encode_rows(model, dataset: DataSet, rows, block, *, features: str = "bottleneck") -> np.ndarray:
-    """Features [len(rows), *generated_shape] of the spectrograms ``block`` of ``dataset``'s ``rows``."""
+def encode_rows(model, dataset: DataSet, rows, block, *, features: str = "bottleneck",
+                xla: "bool | None" = None) -> np.ndarray:
+    """Features [len(rows), *generated_shape] of the spectrograms ``block`` of ``dataset``'s ``rows``
+    (``xla`` None: XLA-compiled when ``dataset`` is large enough to pay for it)."""
     check_finite(block, dataset=dataset, rows=rows)
     all_lengths = dataset.lengths
     lengths = (np.full(len(rows), block.shape[1], np.int32) if all_lengths is None
                else all_lengths[rows].astype(np.int32))
-    return encode_block(model, block, lengths, features=features, shape=dataset.feature_shape)
+    return encode_block(model, block, lengths, features=features, shape=dataset.feature_shape,
+                        xla=use_xla(dataset.num_instances) if xla is None else xla)
 
 
-def _batches(model, dataset: DataSet, batch_size: int, features: str = "bottleneck", encoded=None):
+def _batches(model, dataset: DataSet, batch_size: int, features: str = "bottleneck", encoded=None, xla=None):
     batch_size = positive_int("batch_size", batch_size)
     model.check_input_shape(dataset.feature_shape)
     model.generated_shape(dataset.feature_shape, features)  # an unsupported choice fails before any work
@@ -108,7 +115,7 @@ def _batches(model, dataset: DataSet, batch_size: int, features: str = "bottlene
         yield from encoded
         return
     for rows, block in dataset.iter_batches(batch_size=batch_size):
-        yield rows, encode_rows(model, dataset, rows, block, features=features)
+        yield rows, encode_rows(model, dataset, rows, block, features=features, xla=xla)
 
 
 @accepts_paths("dataset")
@@ -173,6 +180,7 @@ def write_features(model, dataset: DataSet, output, *, batch_size: int = 500, fe
     shards = ShardedOutput.for_instances(output, dataset, shard_size=shard_size, parameter="outputs",
                                          key=dict(provenance or {}, input=str(dataset.path), features=features))
     todo = shards.todo_rows(dataset.filenames) if shards is not None else None
+    xla = use_xla(dataset.num_instances)  # the whole input's choice, also when resuming
     if todo is not None:  # only the instances of the shards not complete yet
         dataset = dataset.select(todo)
     attrs = provenance_attrs(command=provenance.get("command", ""),
@@ -182,7 +190,7 @@ def write_features(model, dataset: DataSet, output, *, batch_size: int = 500, fe
     with (shards.like if shards else DataSetWriter.like)(dataset, output, feature_dims=dims, attrs=attrs,
                                                          with_length=lengths is not None) as writer:
         with Progress(-(-dataset.num_instances // batch_size), desc=output.name, unit="batch") as bar:
-            for rows, block in _batches(model, dataset, batch_size, features, encoded and encoded(todo)):
+            for rows, block in _batches(model, dataset, batch_size, features, encoded and encoded(todo), xla):
                 writer.append_rows(dataset, rows, features=block, lengths=None if lengths is None else lengths[rows])
                 bar.update(1)
     return output
