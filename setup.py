@@ -63,7 +63,7 @@ setup(
         "tqdm>=4.60",
     ],
     extras_require={
-        "test": ["pytest>=7", "ruff>=0.4", "pyarrow>=10", "dask[distributed]>=2023.1"],
+        "test": ["pytest>=7", "pytest-xdist>=3", "ruff>=0.4", "pyarrow>=10", "dask[distributed]>=2023.1"],
         "dask": ["dask[distributed]>=2023.1"],  # --scheduler: preprocess, extract, generate, sweep on a Dask cluster
         "parquet": ["pyarrow>=10"],
         "gpu": ["tensorflow[and-cuda]>=2.16"],
