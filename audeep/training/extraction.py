@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from audeep._tensorflow import use_xla
 from audeep.dataset.shard_output import ShardedOutput
 from audeep.errors import AudioError, DataSetError, ParameterError
 from audeep.models.readouts import canonical_readouts
@@ -424,13 +425,11 @@ def extract_features(*, run_dir, inputs=(), output, input_list=None, format: "st
         an output that is an input or inside a scanned folder, or (without
         ``skip_bad_files``) a bad recording; no output file is left behind.
     """
-    from audeep._tensorflow import use_xla
     from audeep.cluster.executors import open_executor
     from audeep.dataset.schema import provenance_attrs
 
-    output, fmt, files, shards, num_files = _output_plan(
-        output, format, inputs, input_list, shard_size=shard_size,
-        key=dict(options, run=str(run_dir), epoch=epoch, features=canonical_readouts(features), hop=hop))
+    key = dict(options, run=str(run_dir), epoch=epoch, features=canonical_readouts(features), hop=hop)
+    output, fmt, files, shards, total = _output_plan(output, format, inputs, input_list, shard_size=shard_size, key=key)
     config = read_run_config(run_dir)  # not a run: fail before starting workers
     windowing = Windowing(with_overrides(config.get("preprocessing"), options, run=str(run_dir)), hop=hop)
     skipped, written, count = [], 0, 0
@@ -440,7 +439,7 @@ def extract_features(*, run_dir, inputs=(), output, input_list=None, format: "st
         if threads is None and scheduler is None and workers.jobs > 1:  # the decoding workers need cores too
             threads = max(1, (os.cpu_count() or 1) // 2)
         extractor = Extractor(run_dir, epoch=epoch, features=features, hop=hop, batch_size=batch_size,
-                              threads=threads, xla=use_xla(num_files), **options)
+                              threads=threads, xla=use_xla(total), **options)
         if len(files) >= extractor.batch_size:
             extractor.warm_up(compile=scheduler is None)
         attrs = provenance_attrs(command="extract", parameters=extractor.provenance())
