@@ -114,6 +114,7 @@ def _batches(model, dataset: DataSet, batch_size: int, features: str = "bottlene
     if encoded is not None:  # (rows, features) of the same batches, encoded elsewhere (Dask workers)
         yield from encoded
         return
+    xla = use_xla(dataset.num_instances) if xla is None else xla  # once, not per batch
     for rows, block in dataset.iter_batches(batch_size=batch_size):
         yield rows, encode_rows(model, dataset, rows, block, features=features, xla=xla)
 
