@@ -74,3 +74,9 @@ def test_summary_reads_every_row_on_disk(driver, tmp_path, capsys):
     assert float(summary[0]["accuracy_std"]) == pytest.approx(0.01414, abs=1e-4)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results.csv", "summary.csv"]
     assert "87.0 ± 1.4 (2)" in capsys.readouterr().out
+
+
+def test_a_setup_runs_only_on_the_data_sets_it_fits(driver):
+    jobs = driver.plan(["esc10", "speech"], ["control", "predictive", "augmented"], ["inductive"], [2])
+    assert jobs == [("esc10", "predictive", "inductive", 2), ("esc10", "augmented", "inductive", 2),
+                    ("speech", "predictive", "inductive", 2)]
