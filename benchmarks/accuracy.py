@@ -70,7 +70,7 @@ SETUPS = {
     # the first predictive recipe: a bidirectional decoder (1.16-1.26x the time of a paper epoch), 0.001, 64 epochs
     "bidirectional": {"train": ["--recipe", "predictive", "--bidirectional-decoder", "--learning-rate", "0.001",
                                 "--num-epochs", "64"], "features": ["layers"]},
-    # the recipe trained on rotated and mixed clips (each clip rolled by up to half of ESC-10's 124 steps, a third of
+    # the recipe trained on rotated and mixed clips (each clip rolled by up to half of ESC-10's 124 steps, 3 in 10 of
     # them mixed with another clip): does augmentation narrow the inductive gap? (benchmarks.md, issue 17)
     "augmented": {"train": ["--recipe", "predictive", "--time-shift", "62", "--mix-prob", "0.3"],
                   "features": ["layers"], "data": ["esc10"]},
