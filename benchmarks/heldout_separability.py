@@ -10,6 +10,7 @@ Usage: python benchmarks/heldout_separability.py --input fold1-layers.nc ... fol
 """
 
 import argparse
+import functools
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -18,13 +19,20 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from audeep.dataset import DataSet
+from audeep.dataset.schema import Split
+
+
+@functools.lru_cache(maxsize=2)  # a fold's file and --input2's: the latter is read once for all folds
+def _load(path):
+    """``(features [instance, -1], cv_folds [instance, fold])`` of ``path``."""
+    with DataSet.open(path) as data:
+        return data.load_features().reshape(data.num_instances, -1), np.asarray(data.cv_folds)
 
 
 def separability(path, fold: int) -> float:
     """Cross-validated ROC AUC of telling fold ``fold``'s VALID clips from the rest in ``path``."""
-    with DataSet.open(path) as data:
-        held_out = (np.asarray(data.cv_folds)[:, fold] == 1).astype(int)
-        features = data.load_features().reshape(data.num_instances, -1)
+    features, cv_folds = _load(str(path))
+    held_out = (cv_folds[:, fold] == Split.VALID).astype(int)
     model = make_pipeline(StandardScaler(), LogisticRegression(C=0.01, max_iter=2000))
     scores = cross_val_score(model, features, held_out, scoring="roc_auc",
                              cv=StratifiedKFold(5, shuffle=True, random_state=0))
