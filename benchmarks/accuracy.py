@@ -22,7 +22,7 @@ Resumable: a run, a features file or a result row that exists is not redone.  Re
 ``OUT/summary.csv`` (mean and standard deviation over seeds), which is also printed.
 
 Usage: python benchmarks/accuracy.py [--data esc10 speech]
-       [--setups control paper predictive predictive128 bidirectional augmented untrained]
+       [--setups control paper predictive predictive128 bidirectional augmented shifted untrained]
        [--protocols transductive inductive]
        [--seeds 1 2 3] [--fused] [--jobs 2] [--checkpoints-to-keep N] [--quick] [--out DIR]
 """
@@ -74,6 +74,8 @@ SETUPS = {
     # them mixed with another clip): does augmentation narrow the inductive gap? (benchmarks.md, issue 17)
     "augmented": {"train": ["--recipe", "predictive", "--time-shift", "62", "--mix-prob", "0.3"],
                   "features": ["layers"], "data": ["esc10"]},
+    # the augmented setup's rolls alone, without the mixing: which of the two lowers the transductive score?
+    "shifted": {"train": ["--recipe", "predictive", "--time-shift", "62"], "features": ["layers"], "data": ["esc10"]},
     # a control: the recipe's network at its initial weights (one epoch at a learning rate of 1e-9 moves no weight
     # measurably), read out like the recipe; what the training adds is the recipe's score minus this one
     "untrained": {"train": ["--recipe", "predictive", "--learning-rate", "1e-9", "--num-epochs", "1"],

@@ -80,3 +80,21 @@ def test_a_setup_runs_only_on_the_data_sets_it_fits(driver):
     jobs = driver.plan(["esc10", "speech"], ["control", "predictive", "augmented"], ["inductive"], [2])
     assert jobs == [("esc10", "predictive", "inductive", 2), ("esc10", "augmented", "inductive", 2),
                     ("speech", "predictive", "inductive", 2)]
+
+
+def test_every_setup_is_a_valid_training_and_read_out(driver):
+    """A renamed flag or an out-of-range value in a setup fails here, not hours into a benchmark."""
+    from audeep.cli.autoencoders import TRaeTrain
+    from audeep.cli.options import params_from_args
+    from audeep.models.corruption import CorruptionConfig
+    from audeep.models.readouts import canonical_readouts
+
+    parser = TRaeTrain(None, None).get_parser("audeep t-rae train")
+    for name, setup in driver.SETUPS.items():
+        for data in setup.get("data", driver.DATASETS):
+            argv = ["--input", "x.nc", "--run-name", "r", *setup["train"], *driver.DATASETS[data]["train"]]
+            args = parser.parse_args([str(flag) for flag in argv])  # argparse exits on a bad flag
+            CorruptionConfig(**params_from_args(CorruptionConfig, args))
+        for features in setup["features"]:
+            assert canonical_readouts(features), name
+    assert driver.SETUPS["shifted"]["train"][-2:] == ["--time-shift", "62"]
